@@ -1,0 +1,202 @@
+"""The pytest plugin that runs checks: fixtures `student`, `reference`, `exercise`, and result collection.
+
+The grader registers a configured :class:`GradingPlugin`; a student who runs plain
+``pytest exercises/07_iris`` gets one configured from the test file's location.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from autograder.checks.failures import CheckFailed
+from autograder.checks.handles import ExerciseHandle
+from autograder.checks.problems import StudentProblem
+from autograder.course.models import Course, Exercise
+from autograder.grading.results import CheckResult
+from autograder.runner.session import GraderError, Session
+from autograder.sandbox import IsolationLevel, Limits, detect_isolation
+
+PLUGIN_NAME = "autograder-grading"
+
+
+@dataclass
+class GradingSetup:
+    """Everything the checks need to know about this grading run."""
+
+    course: Course
+    submission: Path | None = None     # None: the folder above each test file's exercise folder
+    reference: Path | None = None      # the reference solutions folder, when the grader has it
+    device: str = "auto"
+    level: IsolationLevel | None = None
+    limits: Limits = Limits()
+
+
+class SessionPool:
+    """One fork server per submission folder, started on first use and shared by all exercises."""
+
+    def __init__(self, level: IsolationLevel, limits: Limits) -> None:
+        self.level, self.limits = level, limits
+        self.sessions: dict[Path, Session] = {}
+
+    def get(self, folder: Path) -> Session:
+        folder = folder.resolve()
+        if folder not in self.sessions:
+            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits)
+            self.sessions[folder].start()
+        return self.sessions[folder]
+
+    def close(self) -> None:
+        for session in self.sessions.values():
+            session.close()
+        self.sessions.clear()
+
+
+def resolve_device(requested: str, info: dict[str, Any]) -> str:
+    """`auto` → cuda, then mps, then cpu, from what the sandboxed torch reports."""
+    if requested != "auto":
+        return requested
+    return "cuda" if info.get("cuda") else "mps" if info.get("mps") else "cpu"
+
+
+class GradingPlugin:
+    """Fixtures for checks and a verdict per check, keyed by pytest node id."""
+
+    def __init__(self, setup: GradingSetup | None = None, *, device: str = "auto") -> None:
+        self._setup = setup
+        self._default_device = device
+        self._pool: SessionPool | None = None
+        self.results: dict[str, CheckResult] = {}
+        self.device: str | None = None
+        self.torch_version = ""
+        self._reference_memo: dict[str, Any] = {}
+        self.timing: dict[str, float] = {}
+        self._handles: dict[str, list[ExerciseHandle]] = {}
+
+    @property
+    def setup(self) -> GradingSetup:
+        assert self._setup is not None, "GradingPlugin used before it knew its course"
+        return self._setup
+
+    def _ensure_setup(self, test_path: Path) -> None:
+        """For plain `pytest` runs: find course.yml above the test file."""
+        if self._setup is None:
+            from autograder.course import find_course_root, load_course
+
+            root = find_course_root(test_path.parent)
+            self._setup = GradingSetup(course=load_course(root / "course.yml"), device=self._default_device)
+
+    @property
+    def pool(self) -> SessionPool:
+        if self._pool is None:
+            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits)
+        return self._pool
+
+    @property
+    def level(self) -> IsolationLevel:
+        return self.pool.level
+
+    def submission_for(self, test_path: Path) -> Path:
+        return self.setup.submission or test_path.parent.parent
+
+    def start(self, submission: Path) -> None:
+        """Start the sandboxes early so that torch imports overlap with other work."""
+        self.pool.get(submission)
+        if self.setup.reference is not None:
+            self.pool.get(self.setup.reference)
+
+    def _exercise(self, test_path: Path) -> Exercise:
+        self._ensure_setup(test_path)
+        return self.setup.course.exercise(test_path.parent.name)
+
+    def _device(self, session: Session) -> str:
+        if self.device is None:
+            info = session.ready()
+            self.torch_version = info.get("torch", "")
+            self.device = resolve_device(self.setup.device, info)
+        return self.device
+
+    def _handle(self, request: pytest.FixtureRequest, folder: Path, label: str,
+                memo: dict[str, Any] | None = None) -> ExerciseHandle:
+        session = self.pool.get(folder)
+        handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
+                                timing=self.timing)
+        self._handles.setdefault(request.node.nodeid, []).append(handle)
+        return handle
+
+    @pytest.fixture
+    def exercise(self, request: pytest.FixtureRequest) -> Exercise:
+        """The course.yml entry of the test's exercise."""
+        return self._exercise(request.path)
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> ExerciseHandle:
+        """The submission's code for this exercise, run in the sandbox."""
+        return self._handle(request, self.submission_for(request.path), "student")
+
+    @pytest.fixture
+    def reference(self, request: pytest.FixtureRequest) -> ExerciseHandle:
+        """The reference solution for this exercise (instructor grading only)."""
+        if self.setup.reference is None:
+            pytest.skip("this check compares with the reference solution, which only the instructor's grader has")
+        return self._handle(request, self.setup.reference, "reference", memo=self._reference_memo)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            result = self._verdict(item, call, report)
+            if result is not None:
+                self.results[item.nodeid] = result
+                if result.status in ("failed", "error"):
+                    report.longrepr = result.message
+
+    def _verdict(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CheckResult | None:
+        try:
+            exercise = self._exercise(item.path)
+        except (KeyError, FileNotFoundError):
+            return None
+        check_id = getattr(item, "originalname", item.name).removeprefix("test_")
+        check = next((c for c in exercise.checks if c.id == check_id), None)
+        if check is None:
+            return None
+        status, message = "passed", ""
+        if report.skipped:
+            status, message = "skipped", str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        elif call.excinfo is not None:
+            exc = call.excinfo.value
+            if isinstance(exc, (CheckFailed, StudentProblem)):
+                status, message = "failed", str(exc)
+            elif isinstance(exc, GraderError):
+                status, message = "error", f"grader error: {exc}"
+            elif isinstance(exc, AssertionError):
+                status, message = "failed", str(exc) or "assertion failed"
+            else:
+                status, message = "error", f"grader error in this check: {type(exc).__name__}: {exc}"
+        seeds = sorted({s for h in self._handles.get(item.nodeid, []) for s in h.seeds})
+        if status == "failed" and seeds:
+            message += f"\n(seed{'s' if len(seeds) > 1 else ''}: {', '.join(map(str, seeds))})"
+        return CheckResult(exercise=exercise.id, check=check.id, title=check.title, max_points=check.points,
+                           status=status, message=message, visibility=check.visibility, hint=check.hint,
+                           duration=report.duration)
+
+    def pytest_sessionfinish(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+
+
+# --- plain `pytest` runs by students: a plugin that finds its course from the test files -----------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("autograder")
+    group.addoption("--device", dest="autograder_device", default="auto", help="cpu, cuda, mps or auto")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register a self-configuring GradingPlugin unless the grader registered its own."""
+    if not any(isinstance(p, GradingPlugin) for p in config.pluginmanager.get_plugins()):
+        config.pluginmanager.register(GradingPlugin(device=config.getoption("autograder_device")), PLUGIN_NAME)

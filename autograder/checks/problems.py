@@ -1,0 +1,86 @@
+"""Turning a failed probe response into one message in the student's terms."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+from autograder.checks.mistakes import likely_cause
+
+
+class StudentProblem(Exception):
+    """The student's code could not be observed: not implemented, crashed, timed out, ..."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _where(where: dict[str, Any] | None) -> str:
+    if not where:
+        return ""
+    text = f"{where['file']} line {where['line']}"
+    if where.get("function"):
+        text += f", in {where['function']}"
+    if where.get("code"):
+        text += f": `{where['code']}`"
+    return text
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def describe(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
+    """The StudentProblem for a non-ok response from the fork server."""
+    status = response.get("status")
+    if status == "timeout":
+        return StudentProblem("timeout", f"timed out after {response['limit']:.0f} s: look for an endless loop, "
+                                         "or for far more epochs or work than the function was asked to do")
+    if status == "memory":
+        return StudentProblem("memory", f"ran out of memory (limit {memory_mb} MiB)")
+    if status == "signal":
+        name = _signal_name(response["signal"])
+        if name == "SIGKILL":
+            return StudentProblem("memory", f"was killed (SIGKILL), most likely for using more than the "
+                                            f"{memory_mb} MiB memory limit")
+        if name == "SIGXCPU":
+            return StudentProblem("timeout", "used up its CPU time limit")
+        return StudentProblem("crashed", f"the process running your code crashed ({name})")
+    if status == "no_result":
+        code = response.get("exit_code")
+        return StudentProblem("no_result", f"the process running your code ended before returning a result "
+                                           f"(exit code {code}): do not call os._exit() or exit() in your module")
+    if status == "server_died":
+        return StudentProblem("crashed", "the sandbox running your code stopped unexpectedly")
+    if status != "error":
+        return StudentProblem("crashed", f"unexpected response from the sandbox: {status!r}")
+    kind = response.get("kind", "exception")
+    where = _where(response.get("where"))
+    message = response.get("message", "")
+    calling = response.get("calling")
+    if kind == "not_implemented":
+        func = (response.get("where") or {}).get("function") or calling or "this function"
+        return StudentProblem(kind, f"not implemented yet: `{func}` still raises NotImplementedError ({where}). "
+                                    "Replace the `raise NotImplementedError` line with your code.")
+    if kind in ("missing", "missing_file", "signature", "bad_return"):
+        return StudentProblem(kind, message)
+    if kind == "import_error":
+        return StudentProblem(kind, f"your module could not be imported: {response.get('exc_type')}: {message}"
+                                    + (f" ({where})" if where else ""))
+    if kind == "memory":
+        return StudentProblem(kind, f"ran out of memory (limit {memory_mb} MiB): {message}")
+    if kind == "exit":
+        return StudentProblem(kind, f"your code called exit ({message}): a function must return its result, "
+                                    "not end the program")
+    subject = f"`{calling}`" if calling else "your code"
+    text = f"{subject} raised {response.get('exc_type')}: {message}"
+    if where:
+        text += f"\n  at {where}"
+    cause = likely_cause(message)
+    if cause:
+        text += f"\nlikely cause: {cause}"
+    return StudentProblem(kind, text)

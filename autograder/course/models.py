@@ -1,0 +1,177 @@
+"""The pydantic models of course.yml: Course, Exercise, Check and Timing."""
+
+from __future__ import annotations
+
+import keyword
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
+
+EXERCISE_ID = re.compile(r"\d{2}_[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+# Validators that find a problem below their own field put the rest of its location
+# in the error context under this key, so that reports can point at the exact line.
+SUBLOC = "at"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Check(_Strict):
+    """One graded check: the test function ``test_<id>`` in the exercise's test file."""
+
+    id: str
+    title: Text
+    points: float = Field(ge=0)
+    visibility: Visibility = "visible"
+    hint: Text | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not value.isidentifier() or keyword.iskeyword(value):
+            raise PydanticCustomError(
+                "check_id",
+                "'{value}' is not a Python identifier; the check's test function is test_<id>",
+                {"value": value},
+            )
+        return value
+
+    @property
+    def hidden(self) -> bool:
+        """True for a hidden test (any visibility but ``visible``)."""
+        return self.visibility != "visible"
+
+    @property
+    def test_name(self) -> str:
+        """The pytest function implementing the check, e.g. ``test_classifier_structure``."""
+        return f"test_{self.id}"
+
+
+class Timing(_Strict):
+    """The training-time comparison with the reference solution."""
+
+    check: str
+    max_ratio: float = Field(gt=1)
+    n_epochs: int = Field(gt=0)
+
+
+class Exercise(_Strict):
+    """One exercise: folder ``id`` under solutions/ and exercises/."""
+
+    id: str
+    title: Text
+    module: str
+    goals: list[Text] = Field(min_length=1)
+    hints: list[Text] = []
+    timeout: float = Field(60, gt=0)
+    timing: Timing | None = None
+    checks: list[Check] = Field(min_length=1)
+
+    @field_validator("id")
+    @classmethod
+    def _id_pattern(cls, value: str) -> str:
+        if not EXERCISE_ID.fullmatch(value):
+            raise PydanticCustomError(
+                "exercise_id", "'{value}' should look like NN_lowercase_words, e.g. 07_iris", {"value": value}
+            )
+        return value
+
+    @field_validator("module")
+    @classmethod
+    def _module_file(cls, value: str) -> str:
+        stem = value.removesuffix(".py")
+        if stem == value or not stem.isidentifier() or keyword.iskeyword(stem) or stem.startswith("test"):
+            raise PydanticCustomError(
+                "module_name",
+                "'{value}' should be a Python file name like iris.py (not starting with test)",
+                {"value": value},
+            )
+        return value
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_checks(cls, checks: list[Check]) -> list[Check]:
+        _reject_duplicates([check.id for check in checks], "check")
+        return checks
+
+    @model_validator(mode="after")
+    def _timing_names_a_check(self) -> Exercise:
+        ids = [check.id for check in self.checks]
+        if self.timing is not None and self.timing.check not in ids:
+            raise PydanticCustomError(
+                "unknown_check",
+                "'{check}' is not a check of this exercise (its checks: {ids})",
+                {"check": self.timing.check, "ids": ", ".join(ids), SUBLOC: ("timing", "check")},
+            )
+        return self
+
+    @property
+    def test_file(self) -> str:
+        """The test file beside the module, e.g. ``test_iris.py``."""
+        return f"test_{self.module}"
+
+    @property
+    def module_name(self) -> str:
+        """The importable module name, e.g. ``iris``."""
+        return self.module.removesuffix(".py")
+
+    @property
+    def visible_checks(self) -> list[Check]:
+        """Checks students see and run."""
+        return [check for check in self.checks if not check.hidden]
+
+    @property
+    def hidden_checks(self) -> list[Check]:
+        """Checks only the grader runs."""
+        return [check for check in self.checks if check.hidden]
+
+    @property
+    def max_points(self) -> float:
+        """Sum of the points of all checks."""
+        return sum(check.points for check in self.checks)
+
+
+class Course(_Strict):
+    """The whole course, as described by course.yml."""
+
+    title: Text
+    exercises: list[Exercise] = Field(min_length=1)
+
+    @field_validator("exercises")
+    @classmethod
+    def _unique_exercises(cls, exercises: list[Exercise]) -> list[Exercise]:
+        _reject_duplicates([exercise.id for exercise in exercises], "exercise")
+        return exercises
+
+    @property
+    def max_points(self) -> float:
+        """Sum of the points of all exercises."""
+        return sum(exercise.max_points for exercise in self.exercises)
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """The exercise with this id; KeyError naming the known ids otherwise."""
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        known = ", ".join(exercise.id for exercise in self.exercises)
+        raise KeyError(f"no exercise '{exercise_id}' in course.yml (exercises: {known})")
+
+
+def _reject_duplicates(ids: list[str], what: str) -> None:
+    """Raise a located error at the second use of an id."""
+    first_index: dict[str, int] = {}
+    for index, item_id in enumerate(ids):
+        if item_id in first_index:
+            raise PydanticCustomError(
+                f"duplicate_{what}_id",
+                "duplicate {what} id '{id}' (already used by item [{first}])",
+                {"what": what, "id": item_id, "first": first_index[item_id], SUBLOC: (index, "id")},
+            )
+        first_index[item_id] = index

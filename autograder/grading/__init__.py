@@ -1,0 +1,1 @@
+"""Grading: running an exercise's checks against a submission and collecting results."""

@@ -1,0 +1,55 @@
+"""Turning torch objects into plain data the parent can read safely."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+
+def to_numpy(t: torch.Tensor) -> np.ndarray:
+    """A CPU numpy copy of a tensor (meta tensors become empty arrays of the right shape)."""
+    t = t.detach()
+    if t.device.type == "meta":
+        return np.zeros(tuple(t.shape), dtype=np.float32)
+    t = t.cpu()
+    if t.dtype == torch.bfloat16:
+        t = t.float()
+    return t.numpy().copy()
+
+
+def state_dict(module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """A module's state as numpy arrays."""
+    return {k: to_numpy(v) for k, v in module.state_dict().items()}
+
+
+def describe(value: Any) -> dict[str, Any]:
+    """Type, dtype, shape and device of a value, for messages and structural checks."""
+    info: dict[str, Any] = {"type": type(value).__module__ + "." + type(value).__qualname__}
+    if isinstance(value, torch.Tensor):
+        info.update(
+            dtype=str(value.dtype).replace("torch.", ""),
+            shape=list(value.shape),
+            device=value.device.type,
+            requires_grad=bool(value.requires_grad),
+            is_leaf=bool(value.is_leaf),
+        )
+    elif isinstance(value, np.ndarray):
+        info.update(dtype=value.dtype.name, shape=list(value.shape))
+    return info
+
+
+def float_list(values: Any) -> dict[str, Any]:
+    """Inspect a list the student returned as 'list of Python floats'."""
+    if not isinstance(values, (list, tuple)):
+        return {"ok": False, "type": type(values).__name__, "values": None}
+    kinds = sorted({type(v).__name__ for v in values})
+    values_out = []
+    for v in values:
+        try:
+            values_out.append(float(v))
+        except (TypeError, ValueError):
+            values_out.append(float("nan"))
+    return {"ok": all(type(v) is float for v in values), "type": type(values).__name__, "kinds": kinds,
+            "values": values_out}

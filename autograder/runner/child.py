@@ -1,0 +1,73 @@
+"""What one forked child does: import the student's module, run one probe, describe any failure."""
+
+from __future__ import annotations
+
+import linecache
+import traceback
+from pathlib import Path
+from typing import Any
+
+from autograder.observe.student import ImportFailed, Student, StudentIssue, load_module
+from autograder.probes import PROBES
+
+_MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
+
+
+def _student_frame(exc: BaseException, root: Path) -> dict[str, Any] | None:
+    """The innermost traceback frame that lies in the submission (file, line, function, code)."""
+    found = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        try:
+            path = Path(frame.filename).resolve()
+        except (OSError, ValueError):
+            continue
+        if root in path.parents:
+            found = {"file": path.name, "line": frame.lineno, "function": frame.name,
+                     "code": (frame.line or linecache.getline(frame.filename, frame.lineno or 0)).strip()}
+    return found
+
+
+def _kind(exc: BaseException, where: dict[str, Any] | None) -> str:
+    if isinstance(exc, StudentIssue):
+        return exc.kind
+    if isinstance(exc, NotImplementedError) and where is not None:
+        return "not_implemented"
+    if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and any(m in str(exc) for m in _MEMORY_MARKERS)):
+        return "memory"
+    if isinstance(exc, SystemExit):
+        return "exit"
+    return "exception"
+
+
+def describe_failure(exc: BaseException, root: Path, calling: str | None) -> dict[str, Any]:
+    """A plain-data account of an exception, in terms of the student's code."""
+    where = _student_frame(exc, root)
+    if isinstance(exc, SyntaxError) and exc.filename:
+        where = {"file": Path(exc.filename).name, "line": exc.lineno, "function": None,
+                 "code": (exc.text or "").strip()}
+    message = str(exc) if not isinstance(exc, SystemExit) else f"SystemExit({exc.code!r})"
+    return {"status": "error", "kind": _kind(exc, where), "exc_type": type(exc).__name__,
+            "message": message[:2000], "where": where, "calling": calling}
+
+
+def run(request: dict[str, Any]) -> dict[str, Any]:
+    """Run the probe a request names against the student's module; never raises."""
+    root = Path(request["submission"]).resolve()
+    path = root / request["exercise"] / request["module"]
+    if not path.is_file():
+        return {"status": "error", "kind": "missing_file",
+                "message": f"{request['exercise']}/{request['module']} was not found in the submission",
+                "where": None, "calling": None, "exc_type": None}
+    try:
+        module = load_module(path)
+    except BaseException as exc:  # noqa: BLE001 - anything the student's import does is reported
+        failure = describe_failure(exc, root, None)
+        if failure["kind"] not in ("memory", "exit"):
+            failure["kind"] = ImportFailed.kind
+        return failure
+    student = Student(module, request["module"])
+    try:
+        value = PROBES[request["probe"]](student, **request["kwargs"])
+    except BaseException as exc:  # noqa: BLE001 - the harness must survive anything
+        return describe_failure(exc, root, student.calling)
+    return {"status": "ok", "value": value}

@@ -1,0 +1,154 @@
+"""The parent's side of a fork server: start it in a sandbox, send probes, read verdict-free observations."""
+
+from __future__ import annotations
+
+import os
+import select
+import shutil
+import struct
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from autograder.runner import codec
+from autograder.sandbox import IsolationLevel, Limits, Sandbox
+
+_READY_TIMEOUT = 180.0
+_BACKSTOP = 30.0
+_STDERR_CAP = 16 * 1024
+
+
+class GraderError(RuntimeError):
+    """The grader itself could not run (not the student's fault)."""
+
+
+class ServerDied(Exception):
+    """The server stopped answering; the session restarts it for the next request."""
+
+
+def _read_exact(fd: int, size: int, deadline: float) -> bytes:
+    buf = bytearray()
+    while len(buf) < size:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, size - len(buf))
+            if not chunk:
+                raise EOFError
+            buf += chunk
+    return bytes(buf)
+
+
+def read_frame(fd: int, deadline: float) -> Any:
+    """Read one framed message from a raw fd before `deadline` (time.monotonic)."""
+    (size,) = struct.unpack(">I", _read_exact(fd, 4, deadline))
+    if size > codec.MAX_FRAME:
+        raise codec.CodecError(f"message of {size} bytes is too large")
+    return codec.decode(_read_exact(fd, size, deadline))
+
+
+class Session:
+    """One sandboxed fork server for one submission folder."""
+
+    def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits) -> None:
+        self.submission = submission.resolve()
+        self.level = level
+        self.limits = limits
+        self.info: dict[str, Any] = {}
+        self.restarts = 0
+        self._sandbox: Sandbox | None = None
+        self._workdir: str | None = None
+        self._stderr = bytearray()
+
+    def _env(self, workdir: str) -> dict[str, str]:
+        package_root = str(Path(__file__).resolve().parents[2])
+        return {
+            "PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "PYTHONPATH": package_root,
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1",
+            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+            "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+            "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
+        }
+
+    def start(self) -> None:
+        """Start the server (returns at once; the torch import happens in the background)."""
+        if self._sandbox is not None:
+            return
+        self._workdir = tempfile.mkdtemp(prefix="autograder-")
+        package = Path(__file__).resolve().parents[1]
+        self._sandbox = Sandbox.start(
+            [sys.executable, "-m", "autograder.runner.server"],
+            read_only=[package, self.submission], writable=[Path(self._workdir)],
+            env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
+        self._stderr = bytearray()
+        threading.Thread(target=self._drain_stderr, args=(self._sandbox,), daemon=True).start()
+        self.info = {}
+
+    def _drain_stderr(self, sandbox: Sandbox) -> None:
+        fd = sandbox.stderr.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            if len(self._stderr) < _STDERR_CAP:
+                self._stderr += chunk[: _STDERR_CAP - len(self._stderr)]
+
+    def ready(self) -> dict[str, Any]:
+        """Wait for the server's ready message (torch imported) and return it."""
+        self.start()
+        if not self.info:
+            assert self._sandbox is not None
+            try:
+                self.info = read_frame(self._sandbox.stdout.fileno(), time.monotonic() + _READY_TIMEOUT)
+            except (EOFError, TimeoutError, codec.CodecError) as exc:
+                detail = self._stderr.decode(errors="replace")[-2000:]
+                self.close()
+                raise GraderError(f"the grading sandbox did not start ({type(exc).__name__}): {detail}") from None
+        return self.info
+
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Send one probe request and return the server's response (restarting a dead server)."""
+        self.ready()
+        sandbox = self._sandbox
+        assert sandbox is not None
+        request = {**request, "submission": str(self.submission)}
+        try:
+            sandbox.stdin.write(codec.frame(request))
+            sandbox.stdin.flush()
+            deadline = time.monotonic() + float(request.get("timeout", 60)) + _BACKSTOP
+            return read_frame(sandbox.stdout.fileno(), deadline)
+        except (OSError, EOFError, TimeoutError, codec.CodecError):
+            oom = sandbox.oom_killed()
+            self._restart()
+            if oom:
+                return {"status": "memory", "limit_mb": self.limits.memory_mb}
+            return {"status": "server_died"}
+
+    def _restart(self) -> None:
+        self.restarts += 1
+        self.close()
+
+    def close(self) -> None:
+        """Stop the server and everything it started; remove its folder."""
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None
+        self.info = {}
+
+    def __enter__(self) -> "Session":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

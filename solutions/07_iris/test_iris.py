@@ -1,0 +1,182 @@
+"""Checks for 07_iris. Each test observes your code running in a sandbox on data the grader owns."""
+
+from autograder.checks import expect, fail
+from autograder.checks.numeric import mlp_cross_entropy, moved
+import numpy as np
+
+
+def test_load_iris_data_split(student):
+    out = student.probe("load_data", seed=42)
+    expect(out["ok_tuple"], "a tuple (x_train, y_train, x_val, y_val)", f"a {out.get('type')}")
+    for name, shape, dtype in (("x_train", [112, 4], "float32"), ("y_train", [112], "int64"),
+                               ("x_val", [38, 4], "float32"), ("y_val", [38], "int64")):
+        info = out[name]["info"]
+        expect(info.get("shape") == shape and info.get("dtype") == dtype and info.get("device") == "cpu",
+               f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
+               f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} device={info.get('device')}",
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and torch.int64 for labels")
+    counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
+    expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]), "a stratified split: 12 or 13 flowers of each "
+           "species in validation", f"species counts {counts}", fix="pass stratify=y to train_test_split")
+
+
+### BEGIN HIDDEN TESTS
+def test_split_is_seeded_and_complete(student):
+    a, b, c = (student.probe("load_data", seed=s) for s in (7, 7, 8))
+    expect(np.array_equal(a["x_train"]["array"], b["x_train"]["array"]), "the same split for the same seed",
+           "two calls with seed=7 gave different splits", fix="pass random_state=seed to train_test_split")
+    expect(not np.array_equal(a["x_train"]["array"], c["x_train"]["array"]), "another split for another seed",
+           "seed=7 and seed=8 gave the same split", fix="use the seed argument, not a constant")
+    rows = np.concatenate([a["x_train"]["array"], a["x_val"]["array"]])
+    full = a["full"]
+    same = len(rows) == len(full) and np.array_equal(np.sort(rows, axis=0), np.sort(full, axis=0))
+    expect(same, "all 150 flowers, each in exactly one of the two parts",
+           f"{len(rows)} rows that are not a partition of the data set",
+           fix="split iris.data once with train_test_split; do not sample rows twice")
+### END HIDDEN TESTS
+
+
+def test_classifier_structure(student):
+    out = student.probe("structure", seed=0)
+    layers = out["layers"]
+    expect(layers.get("fc1", {}).get("type") == "Linear" and layers.get("fc2", {}).get("type") == "Linear",
+           "two nn.Linear layers named fc1 and fc2", f"layers {layers}")
+    expect((layers["fc1"]["in"], layers["fc1"]["out"], layers["fc2"]["in"], layers["fc2"]["out"]) == (4, 32, 32, 3),
+           "fc1 = nn.Linear(n_features, n_hidden) and fc2 = nn.Linear(n_hidden, n_classes) "
+           "(here n_hidden=32)", f"fc1 {layers['fc1']['in']}→{layers['fc1']['out']}, "
+           f"fc2 {layers['fc2']['in']}→{layers['fc2']['out']}", fix="use the constructor's arguments, not constants")
+    expect(out["output"].get("shape") == [5, 3], "logits of shape (5, 3) for 5 flowers",
+           f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
+    if out["want"] is not None and not np.allclose(out["got"], out["want"], atol=1e-5):
+        fail("forward(x) = fc2(relu(fc1(x)))", "a different output",
+             cause="the ReLU between the layers is missing, or a softmax was added",
+             fix="return the raw logits: nn.CrossEntropyLoss applies log-softmax itself")
+
+
+def test_train_loss_decreases(student):
+    out = student.probe("train_run", seed=1, n_epochs=100, lr=1e-3)
+    expect(out["ok_pair"], "train returns a pair (losses, val_losses)", "something else")
+    steps = out["steps"]["steps"]
+    expect(steps == 100, "100 optimizer steps on the model you were given (n_epochs=100)", f"{steps} steps",
+           cause="training a copy of the model, ignoring n_epochs, or not calling optimizer.step()" if steps == 0
+           else "the loop does not run exactly n_epochs full-batch steps")
+    expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
+    l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
+    l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
+    expect(l1 < 0.8 * l0, f"the loss to fall clearly from {l0:.3f} after 100 epochs at lr=1e-3",
+           f"the grader measured {l0:.3f} → {l1:.3f}")
+    losses = out["losses"]
+    expect(losses["ok"] and len(losses["values"]) == 100, "losses: a list of 100 Python floats (use loss.item())",
+           f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}")
+    expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first reported loss to be the loss of the "
+           f"initial model ({out['l0']:.4f})", f"{losses['values'][0]:.4f}",
+           cause="the reported losses are not the losses of this model's training steps")
+
+
+def test_evaluate_no_grad_eval_mode(student):
+    out = student.probe("evaluate_run", seed=2)
+    forwards = out["forwards"]
+    expect(not out["bypassed"], "the model called as model(x)", "model.forward(x) was called directly",
+           fix="call model(x): hooks and modes are applied by __call__")
+    expect(forwards, "evaluate to run the model on the data", "the model was never called")
+    expect(not any(f["training"] for f in forwards), "the model in eval mode during every forward pass",
+           "a forward pass ran in train mode", fix="call model.eval() before computing the predictions")
+    expect(not any(f["grad"] for f in forwards), "no gradient tracking while evaluating",
+           "validation ran with gradients enabled", fix="wrap it in `with torch.no_grad():`")
+    expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-4,
+           f"the mean cross-entropy as a Python float ({out['want']:.4f})", f"{out['got']!r} ({out['got_type']})")
+
+
+def test_accuracy_value(student):
+    out = student.probe("accuracy_run", seed=3)
+    expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-6,
+           f"accuracy {out['want']:.4f} as a Python float in [0, 1]", f"{out['got']!r} ({out['got_type']})",
+           fix="compare logits.argmax(dim=1) with y, then take the mean and .item()")
+
+
+def test_plot_losses_figure(student):
+    out = student.probe("plot_run")
+    expect(out["is_figure"], "a matplotlib Figure", f"a {out.get('type')}", fix="return the figure, e.g. "
+           "`fig, ax = plt.subplots()` ... `return fig`")
+    expect(out["n_axes"] == 1, "one Axes", f"{out['n_axes']} axes")
+    labels = [ln["label"] for ln in out["lines"]]
+    expect(len(out["lines"]) == 2, "two curves (training and validation)", f"{len(out['lines'])} curves")
+    expect(out["xlabel"] and out["ylabel"] and out["legend"], "labelled axes and a legend",
+           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, legend={'yes' if out['legend'] else 'no'}, "
+           f"labels {labels}")
+
+
+### BEGIN HIDDEN TESTS
+def test_train_modes_every_epoch(student):
+    out = student.probe("train_run", seed=4, n_epochs=5, lr=1e-3, validate=True)
+    train_fw = [f for f in out["forwards"] if f["batch"] == out["train_batch"]]
+    val_fw = [f for f in out["forwards"] if f["batch"] == out["val_batch"]]
+    expect(len(val_fw) >= 5, "evaluate to run on the validation data every epoch",
+           f"{len(val_fw)} validation forward passes in 5 epochs")
+    bad = [i + 1 for i, f in enumerate(train_fw) if not f["training"]]
+    expect(not bad, "training forward passes in train mode in every epoch",
+           f"train-mode off in epoch(s) {bad}", cause="evaluate() switched the model to eval mode and training "
+           "never switched back", fix="call model.train() at the start of every epoch")
+    expect(all(f["grad"] for f in train_fw), "gradients enabled during training", "a training forward ran without "
+           "gradients")
+    expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
+           "validation ran in train mode or with gradients", fix="use evaluate() for the validation loss")
+
+
+def test_train_zero_grad(student):
+    out = student.probe("train_run", seed=5, n_epochs=10, lr=1e-3)
+    grad = out["grad"]
+    expect(grad["accumulated"] == 0, "gradients cleared before every backward pass",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to stale gradients",
+           fix="call optimizer.zero_grad() in every epoch")
+    expect(out["steps"]["n_optimizers"] == 1, "one optimizer, created once before the loop",
+           f"{out['steps']['n_optimizers']} optimizers", cause="the optimizer is created inside the loop, "
+           "which resets its state (Adam's moments) every epoch")
+
+
+def test_batches_reach_model_device(student):
+    for function in ("train", "evaluate", "accuracy"):
+        out = student.probe("device_run", seed=6, function=function)
+        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
+               f"it failed before any forward pass: {out['error']}",
+               fix="move x and y to `next(model.parameters()).device`")
+        got = out["forwards"][0]["device"]
+        expect(got == out["model_device"], f"{function}: inputs on the model's device ({out['model_device']})",
+               f"inputs on {got}", fix="move each batch with x.to(device), device = next(model.parameters()).device")
+
+
+def test_train_matches_reference(student, reference):
+    kwargs = dict(seed=11, n_epochs=150, lr=1e-3)
+    mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
+    l0 = mlp_cross_entropy(mine["before"], mine["x"], mine["y"])
+    l1 = mlp_cross_entropy(mine["after"], mine["x"], mine["y"])
+    r1 = mlp_cross_entropy(ref["after"], ref["x"], ref["y"])
+    expect(l1 <= l0 - 0.5 * (l0 - r1), f"at least half the reference's improvement ({l0:.3f} → {r1:.3f})",
+           f"{l0:.3f} → {l1:.3f}")
+
+
+def test_time_training_returns(student):
+    out = student.probe("time_training_run", seed=9)
+    expect(out["ok_pair"] and out["seconds"] is not None, "(seconds, losses) with seconds a float",
+           f"seconds of type {out['seconds_type']}")
+    expect(out["steps"] == 20, "time_training to run train for n_epochs (20) steps", f"{out['steps']} steps")
+    expect(0 < out["seconds"] <= out["wall"] * 1.05 + 0.01, f"a duration within the call's own "
+           f"{out['wall']:.3f} s", f"{out['seconds']!r} s", fix="read time.perf_counter() before and after train")
+
+
+def test_training_time(student, reference, exercise):
+    budget = exercise.timing
+    ratios, steps = [], []
+    for rep in range(2):
+        mine = student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout)
+        ref = reference.probe("time_train", seed=rep, n_epochs=budget.n_epochs, cache=False)
+        ratios.append(mine["seconds"] / ref["seconds"])
+        steps.append(mine["steps"])
+    ratio = sorted(ratios)[len(ratios) // 2]
+    student.report_timing(ratio=ratio, seconds=mine["seconds"], reference_seconds=ref["seconds"])
+    expect(all(s == budget.n_epochs for s in steps), f"{budget.n_epochs} optimizer steps per run",
+           f"{steps} steps", cause="a fast training that skips work does not count")
+    expect(ratio <= budget.max_ratio, f"training at most {budget.max_ratio:g}× the reference's time",
+           f"{ratio:.1f}× (yours {mine['seconds']:.2f} s, reference {ref['seconds']:.2f} s)",
+           fix="avoid Python loops over rows, .item() inside the inner loop, or re-creating the optimizer")
+### END HIDDEN TESTS

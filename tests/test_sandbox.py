@@ -1,0 +1,311 @@
+"""Behavioural tests of autograder.sandbox: each runs a tiny python -c program inside a sandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from autograder.sandbox import IsolationLevel, Limits, Sandbox, SandboxUnavailable, detect_isolation
+from autograder.sandbox import detect as detect_module
+from autograder.sandbox.cgroups import find_layout
+
+PY = sys.executable
+BASE_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp"}
+ADDED_BY_RUNTIME = {"PWD", "LC_CTYPE"}  # bwrap sets PWD after --chdir; Python's PEP 538 locale coercion sets LC_CTYPE
+DEADLINE = 15.0
+
+Start = Callable[..., Sandbox]
+
+
+def level_for(name: str) -> IsolationLevel:
+    """The isolation level ``name``, or skip visibly when this machine cannot provide it."""
+    try:
+        return detect_isolation(require=name)
+    except SandboxUnavailable as exc:
+        pytest.skip(f"bwrap unusable here: {exc}")
+
+
+@pytest.fixture(params=["bwrap", "bwrap-rlimits-only", "process"])
+def level(request: pytest.FixtureRequest) -> IsolationLevel:
+    """Each level; "bwrap-rlimits-only" is bwrap as on a host without writable cgroups."""
+    if request.param == "bwrap-rlimits-only":
+        return replace(level_for("bwrap"), cgroups=False)
+    return level_for(request.param)
+
+
+@pytest.fixture
+def bwrap_level() -> IsolationLevel:
+    return level_for("bwrap")
+
+
+def leftover_cgroups() -> list[Path]:
+    """Cgroup directories this test process created and did not remove."""
+    layout = find_layout()
+    if layout is None:
+        return []
+    return [p for base in layout.bases.values() for p in base.glob(f"autograder-sandbox-{os.getpid()}-*")]
+
+
+@pytest.fixture
+def start() -> Iterator[Start]:
+    """Factory that starts sandboxes and always closes them, then checks no cgroup is left."""
+    started: list[Sandbox] = []
+
+    def _start(code: str, level: IsolationLevel, *, limits: Limits = Limits(), env: dict[str, str] | None = None,
+               read_only: tuple[Path, ...] = (), writable: tuple[Path, ...] = ()) -> Sandbox:
+        sandbox = Sandbox.start([PY, "-c", code], read_only=read_only, writable=writable,
+                                env=BASE_ENV if env is None else env, limits=limits, level=level, cwd=Path("/"))
+        started.append(sandbox)
+        return sandbox
+
+    try:
+        yield _start
+    finally:
+        for sandbox in started:
+            sandbox.close()
+    assert leftover_cgroups() == []
+
+
+def finish(sandbox: Sandbox, stdin: bytes = b"") -> tuple[str, str, int | None]:
+    """Feed stdin, read stdout/stderr to EOF (bounded by DEADLINE), return them with the exit status."""
+    sandbox.stdin.write(stdin)
+    sandbox.stdin.close()
+    chunks: dict[str, list[bytes]] = {"out": [], "err": []}
+    with selectors.DefaultSelector() as sel:
+        sel.register(sandbox.stdout, selectors.EVENT_READ, "out")
+        sel.register(sandbox.stderr, selectors.EVENT_READ, "err")
+        deadline = time.monotonic() + DEADLINE
+        while sel.get_map() and time.monotonic() < deadline:
+            for key, _ in sel.select(timeout=0.5):
+                data = os.read(key.fd, 65536)
+                if data:
+                    chunks[key.data].append(data)
+                else:
+                    sel.unregister(key.fileobj)
+    return b"".join(chunks["out"]).decode(), b"".join(chunks["err"]).decode(), sandbox.wait(DEADLINE)
+
+
+def read_line(sandbox: Sandbox) -> str:
+    """One stdout line, waiting at most DEADLINE seconds."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(sandbox.stdout, selectors.EVENT_READ)
+        assert sel.select(timeout=DEADLINE), "sandbox printed nothing in time"
+    return sandbox.stdout.readline().decode()
+
+
+def marked_processes(marker: str) -> list[int]:
+    """Pids whose command line contains ``marker`` (zombies have an empty one)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                pids.append(int(entry.name))
+        except OSError:
+            pass
+    return pids
+
+
+def new_marker() -> str:
+    return f"sandbox-test-{uuid.uuid4().hex}"
+
+
+def test_roundtrip_and_clean_environment(start: Start, level: IsolationLevel, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRADER_SECRET", "s3cr3t-value")
+    code = """
+import json, os, sys
+data = sys.stdin.buffer.read()
+try:
+    pid1 = open("/proc/1/environ", "rb").read().decode(errors="replace")
+except OSError as exc:
+    pid1 = repr(exc)
+print(json.dumps({"echo": data.decode().upper(), "env": dict(os.environ), "pid1": pid1}))
+"""
+    out, err, rc = finish(start(code, level, env={**BASE_ENV, "ONLY_THIS": "yes"}), b"ping")
+    assert rc == 0, err
+    result = json.loads(out)
+    assert result["echo"] == "PING"
+    assert set(result["env"]) - ADDED_BY_RUNTIME == set(BASE_ENV) | {"ONLY_THIS"}
+    assert "s3cr3t-value" not in out
+
+
+def test_filesystem_allowlist(start: Start, bwrap_level: IsolationLevel, tmp_path: Path) -> None:
+    hidden, ro, rw = tmp_path / "hidden", tmp_path / "ro", tmp_path / "rw"
+    for directory in (hidden, ro, rw):
+        directory.mkdir()
+    (hidden / "hidden.txt").write_text("secret")
+    (ro / "given.txt").write_text("input")
+    code = f"""
+import json, os
+def attempt(path):
+    try:
+        open(path, "w").write("x")
+        return "written"
+    except OSError as exc:
+        return os.strerror(exc.errno)
+print(json.dumps({{
+    "hidden": os.path.exists({str(hidden / "hidden.txt")!r}),
+    "shadow": os.path.exists("/etc/shadow"),
+    "read": open({str(ro / "given.txt")!r}).read(),
+    "ro_write": attempt({str(ro / "new.txt")!r}),
+    "rw_write": attempt({str(rw / "out.txt")!r}),
+}}))
+"""
+    out, err, rc = finish(start(code, bwrap_level, read_only=(ro,), writable=(rw,)))
+    assert rc == 0, err
+    result = json.loads(out)
+    assert result["hidden"] is False and result["shadow"] is False
+    assert result["read"] == "input"
+    assert result["ro_write"] in (os.strerror(30), os.strerror(13))  # EROFS / EACCES
+    assert result["rw_write"] == "written" and (rw / "out.txt").read_text() == "x"
+    assert not (ro / "new.txt").exists()
+
+
+def test_no_network_no_capabilities(start: Start, bwrap_level: IsolationLevel) -> None:
+    code = """
+import json, os, socket
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=2).close()
+    outside = "connected"
+except OSError as exc:
+    outside = type(exc).__name__
+status = dict(line.split(":\\t", 1) for line in open("/proc/self/status").read().splitlines() if ":\\t" in line)
+print(json.dumps({"ifaces": [name for _, name in socket.if_nameindex()], "outside": outside,
+                  "capeff": status["CapEff"].strip(), "uid": os.getuid()}))
+"""
+    out, err, rc = finish(start(code, bwrap_level))
+    assert rc == 0, err
+    result = json.loads(out)
+    assert result["ifaces"] == ["lo"]
+    assert result["outside"] != "connected"
+    assert int(result["capeff"], 16) == 0
+    assert result["uid"] == 65534
+
+
+def test_memory_bomb_fails(start: Start, level: IsolationLevel) -> None:
+    code = """
+chunks = []
+try:
+    while len(chunks) < 24:
+        chunks.append(bytearray(b"\\x01") * (64 << 20))
+    print("ALLOCATED", flush=True)
+except MemoryError:
+    print("MemoryError", flush=True)
+"""
+    sandbox = start(code, level, limits=Limits(memory_mb=512))
+    out, _, rc = finish(sandbox)
+    assert "ALLOCATED" not in out
+    assert "MemoryError" in out or sandbox.oom_killed(), f"rc={rc} out={out!r}"
+
+
+def test_memory_cgroup_limits_the_whole_tree(start: Start, level: IsolationLevel) -> None:
+    if not level.cgroups:
+        pytest.skip("no writable memory cgroup on this machine")
+    code = """
+import os, time
+for _ in range(4):
+    if os.fork() == 0:
+        block = bytearray(b"\\x01") * (150 << 20)  # under the per-process RLIMIT_DATA, 600 MiB in all
+        time.sleep(30)
+        os._exit(0)
+print("FORKED", flush=True)
+while True:
+    os.wait()
+"""
+    sandbox = start(code, level, limits=Limits(memory_mb=256))
+    assert read_line(sandbox).strip() == "FORKED"
+    deadline = time.monotonic() + DEADLINE
+    while not sandbox.oom_killed() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sandbox.oom_killed()
+
+
+def test_fork_bomb_is_contained(start: Start, level: IsolationLevel) -> None:
+    if not level.cgroups and os.geteuid() == 0:
+        pytest.skip("no pids cgroup and running as root (RLIMIT_NPROC is ignored): the bomb would not be contained")
+    marker = new_marker()
+    code = f"""
+import os, time  # {marker}
+while True:
+    try:
+        os.fork()
+    except OSError:
+        print("LIMIT", flush=True)
+        time.sleep(0.2)
+"""
+    began = time.monotonic()
+    sandbox = start(code, level, limits=Limits(max_processes=32))
+    assert read_line(sandbox).strip() == "LIMIT"
+    assert len(marked_processes(marker)) <= 32
+    sandbox.close()
+    assert marked_processes(marker) == []
+    assert time.monotonic() - began < DEADLINE
+
+
+def test_setsid_grandchild_is_killed(start: Start, level: IsolationLevel) -> None:
+    if not level.cgroups and level.name == "process":
+        pytest.skip("without cgroups a setsid() grandchild escapes killpg at the process level (sandbox.md §0.3)")
+    marker = new_marker()
+    code = f"""
+import os, time  # {marker}
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        time.sleep(60)
+    os._exit(0)
+print("READY", flush=True)
+time.sleep(60)
+"""
+    sandbox = start(code, level)
+    assert read_line(sandbox).strip() == "READY"
+    time.sleep(0.2)  # let the daemonized grandchild start
+    assert len(marked_processes(marker)) >= 2
+    sandbox.close()
+    assert marked_processes(marker) == []
+
+
+def test_kill_busy_loop_is_prompt(start: Start, level: IsolationLevel) -> None:
+    sandbox = start("print('READY', flush=True)\nwhile True: pass", level)
+    assert read_line(sandbox).strip() == "READY"
+    began = time.monotonic()
+    sandbox.kill()
+    assert time.monotonic() - began < 2.0
+    assert sandbox.returncode is not None
+    sandbox.kill()  # idempotent
+    sandbox.close()
+    sandbox.close()
+
+
+def test_rlimits_are_applied(start: Start) -> None:
+    code = """
+import json, resource
+print(json.dumps({name: resource.getrlimit(getattr(resource, name))[0]
+                  for name in ("RLIMIT_DATA", "RLIMIT_FSIZE", "RLIMIT_NOFILE", "RLIMIT_CORE", "RLIMIT_CPU")}))
+"""
+    limits = Limits(memory_mb=1024, file_size_mb=3, open_files=100, cpu_seconds=30)
+    out, err, rc = finish(start(code, level_for("process"), limits=limits))
+    assert rc == 0, err
+    assert json.loads(out) == {"RLIMIT_DATA": 1024 << 20, "RLIMIT_FSIZE": 3 << 20, "RLIMIT_NOFILE": 100,
+                               "RLIMIT_CORE": 0, "RLIMIT_CPU": 30}
+
+
+def test_detect_isolation_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    weak = detect_isolation(require="process")
+    assert weak.name == "process" and not weak.network_isolated and not weak.filesystem_isolated
+    monkeypatch.setenv("AUTOGRADER_ISOLATION", "process")
+    assert detect_isolation().name == "process"
+    with pytest.raises(ValueError):
+        detect_isolation(require="docker")
+    monkeypatch.setattr(detect_module, "bwrap_problem", lambda: "the bwrap executable is not installed")
+    with pytest.raises(SandboxUnavailable, match="bwrap executable is not installed"):
+        detect_isolation(require="bwrap")
+    monkeypatch.delenv("AUTOGRADER_ISOLATION")
+    assert detect_isolation().name == "process"
