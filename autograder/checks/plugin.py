@@ -21,6 +21,7 @@ from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"
+STRUCTURAL_PROBLEMS = {"not_implemented", "missing", "missing_file", "signature", "import_error"}
 
 
 @dataclass
@@ -178,7 +179,9 @@ class GradingPlugin:
             else:
                 status, message = "error", f"grader error in this check: {type(exc).__name__}: {exc}"
         seeds = sorted({s for h in self._handles.get(item.nodeid, []) for s in h.seeds})
-        if status == "failed" and seeds:
+        structural = isinstance(call.excinfo.value if call.excinfo else None, StudentProblem) and \
+            call.excinfo.value.kind in STRUCTURAL_PROBLEMS
+        if status == "failed" and seeds and not structural:
             message += f"\n(seed{'s' if len(seeds) > 1 else ''}: {', '.join(map(str, seeds))})"
         return CheckResult(exercise=exercise.id, check=check.id, title=check.title, max_points=check.points,
                            status=status, message=message, visibility=check.visibility, hint=check.hint,

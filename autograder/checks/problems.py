@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from typing import Any
 
@@ -63,9 +64,11 @@ def describe(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
     message = response.get("message", "")
     calling = response.get("calling")
     if kind == "not_implemented":
-        func = (response.get("where") or {}).get("function") or calling or "this function"
-        return StudentProblem(kind, f"not implemented yet: `{func}` still raises NotImplementedError ({where}). "
-                                    "Replace the `raise NotImplementedError` line with your code.")
+        loc = response.get("where") or {}
+        stub = re.match(r"([\w.]+): not implemented yet", message)
+        func = stub.group(1) if stub else loc.get("function") or calling or "this function"
+        return StudentProblem(kind, f"not implemented yet: `{func}` in {loc.get('file')} (line {loc.get('line')}) "
+                                    "still raises NotImplementedError. Replace that line with your code.")
     if kind in ("missing", "missing_file", "signature", "bad_return"):
         return StudentProblem(kind, message)
     if kind == "import_error":

@@ -166,17 +166,17 @@ def test_time_training_returns(student):
 
 def test_training_time(student, reference, exercise):
     budget = exercise.timing
-    ratios, steps = [], []
-    for rep in range(2):
-        mine = student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout)
-        ref = reference.probe("time_train", seed=rep, n_epochs=budget.n_epochs, cache=False)
-        ratios.append(mine["seconds"] / ref["seconds"])
-        steps.append(mine["steps"])
-    ratio = sorted(ratios)[len(ratios) // 2]
-    student.report_timing(ratio=ratio, seconds=mine["seconds"], reference_seconds=ref["seconds"])
+    mine, ref = [], []
+    for rep in range(2):  # alternate, so that both see the same machine load
+        mine.append(student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout))
+        ref.append(reference.probe("time_train", seed=rep, n_epochs=budget.n_epochs, cache=False))
+    fastest, fastest_ref = min(m["seconds"] for m in mine), min(r["seconds"] for r in ref)
+    ratio = fastest / fastest_ref
+    student.report_timing(ratio=ratio, seconds=fastest, reference_seconds=fastest_ref)
+    steps = [m["steps"] for m in mine]
     expect(all(s == budget.n_epochs for s in steps), f"{budget.n_epochs} optimizer steps per run",
            f"{steps} steps", cause="a fast training that skips work does not count")
     expect(ratio <= budget.max_ratio, f"training at most {budget.max_ratio:g}× the reference's time",
-           f"{ratio:.1f}× (yours {mine['seconds']:.2f} s, reference {ref['seconds']:.2f} s)",
+           f"{ratio:.1f}× (yours {fastest:.2f} s, reference {fastest_ref:.2f} s)",
            fix="avoid Python loops over rows, .item() inside the inner loop, or re-creating the optimizer")
 ### END HIDDEN TESTS

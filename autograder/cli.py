@@ -1,0 +1,147 @@
+"""The `autograder` command: `check` for students, `grade` for instructors and CI, `generate` for authors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from autograder.course import ManifestError, find_course_root, load_course
+from autograder.grading.engine import grade, select_exercises
+from autograder.reports.gradescope import to_gradescope, write_gradescope
+from autograder.reports.junit import write_junit
+from autograder.reports.terminal import print_check, print_grade
+from autograder.runner.session import GraderError
+from autograder.sandbox import SandboxUnavailable
+
+EXIT_BELOW_THRESHOLD = 1
+EXIT_GRADER_ERROR = 3
+
+DEVICES = click.Choice(["auto", "cpu", "cuda", "mps"])
+ISOLATION = click.Choice(["bwrap", "process"])
+
+
+def _course_root(course: Path | None) -> Path:
+    try:
+        return find_course_root(course or Path.cwd())
+    except FileNotFoundError as exc:
+        raise click.UsageError(f"{exc}. Run inside the course folder or pass --course.") from None
+
+
+def _load(root: Path):
+    try:
+        return load_course(root / "course.yml")
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="pytorch-step-by-step-kit")
+def main() -> None:
+    """PyTorch step by step: check your exercises, or grade submissions."""
+
+
+@main.command()
+@click.argument("exercise", required=False)
+@click.option("--hint", is_flag=True, help="Show the hints of the first unfinished exercise.")
+@click.option("--watch", is_flag=True, help="Re-run the checks every time a file is saved.")
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Path | None) -> None:
+    """Run the visible checks on your exercises/ (all, or one EXERCISE such as 07_iris).
+
+    Exits with status 0 when every check passes, 1 otherwise.
+    """
+    root = _course_root(course)
+    spec = _load(root)
+    try:
+        exercises = select_exercises(spec, [exercise] if exercise else None)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
+    console = Console()
+
+    def run_once() -> bool:
+        report = grade(root / "exercises", root, exercises=[e.id for e in exercises], device=device,
+                       tests="submission")
+        print_check(report, exercises, console, show_hints=hint)
+        return all(e.done for e in report.exercises)
+
+    all_done = run_once()
+    if not watch:
+        sys.exit(0 if all_done else 1)
+    else:
+        from watchfiles import watch as watch_files
+
+        console.print("watching exercises/ for changes (Ctrl-C to stop)", style="dim")
+        for _ in watch_files(root / "exercises", watch_filter=lambda _c, path: path.endswith(".py")):
+            console.rule()
+            run_once()
+
+
+@main.command(name="grade")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--exercise", "exercise_names", multiple=True, help="Grade only this exercise (repeatable).")
+@click.option("--results", type=click.Path(dir_okay=False, path_type=Path), help="Write Gradescope results.json here.")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the Gradescope JSON on stdout instead of the table.")
+@click.option("--quiet", is_flag=True, help="Print only the total.")
+@click.option("--device", type=DEVICES, default="auto", show_default=True)
+@click.option("--isolation", type=ISOLATION, default=None, help="Require an isolation level (default: strongest available).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Exit with status 1 when the score is below this percentage.")
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None, as_json: bool,
+                  quiet: bool, device: str, isolation: str | None, fail_under: float | None, course: Path | None) -> None:
+    """Grade the submission in PATH (laid out like exercises/) with visible and hidden checks."""
+    root = _course_root(course)
+    spec = _load(root)
+    try:
+        select_exercises(spec, list(exercise_names) or None)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    try:
+        report = grade(path, root, exercises=list(exercise_names) or None, device=device, isolation=isolation)
+    except (GraderError, SandboxUnavailable) as exc:
+        click.echo(f"grading could not run: {exc}", err=True)
+        sys.exit(EXIT_GRADER_ERROR)
+    if results:
+        write_gradescope(report, results)
+    if junit:
+        write_junit(report, junit)
+    percent = 100.0 * report.score / report.max_score if report.max_score else 100.0
+    if as_json:
+        click.echo(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False))
+    elif quiet:
+        click.echo(f"{report.score:g}/{report.max_score:g} ({percent:.0f}%)")
+    else:
+        print_grade(report, Console())
+    if fail_under is not None and percent < fail_under:
+        click.echo(f"score {percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
+        sys.exit(EXIT_BELOW_THRESHOLD)
+
+
+@main.command()
+@click.option("--check", "check_only", is_flag=True, help="Only report differences; exit 1 if exercises/ is stale.")
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def generate(check_only: bool, course: Path | None) -> None:
+    """Write exercises/ (stubs, visible tests, READMEs) from solutions/ and course.yml."""
+    from autograder.generate import GenerateError, diff_exercises, write_exercises
+
+    root = _course_root(course)
+    spec = _load(root)
+    try:
+        if check_only:
+            differences = diff_exercises(root, spec)
+            for line in differences:
+                click.echo(line)
+            if differences:
+                sys.exit(1)
+            click.echo("exercises/ is up to date")
+        else:
+            changed = write_exercises(root, spec)
+            click.echo(f"wrote {len(changed)} file(s) under exercises/")
+    except GenerateError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -1,0 +1,88 @@
+"""Grade a submission: run each exercise's checks (pytest + the grading plugin) and collect a GradeReport."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Literal
+
+import pytest
+
+from autograder.checks.plugin import GradingPlugin, GradingSetup
+from autograder.course import Course, Exercise, load_course
+from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.runner.session import GraderError
+from autograder.sandbox import Limits, detect_isolation
+
+TestSource = Literal["solutions", "submission"]
+
+_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+                "--import-mode=importlib", "-c", "/dev/null"]
+
+
+def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
+    """The exercises to grade, in course order; KeyError for an unknown name."""
+    if not names:
+        return list(course.exercises)
+    wanted = {course.exercise(name).id for name in names}
+    return [e for e in course.exercises if e.id in wanted]
+
+
+def _missing(exercise: Exercise, submission: Path) -> str | None:
+    if not (submission / exercise.id).is_dir():
+        return f"the folder {exercise.id}/ is missing from the submission: nothing to grade for this exercise"
+    if not (submission / exercise.id / exercise.module).is_file():
+        return f"{exercise.id}/{exercise.module} is missing from the submission: nothing to grade for this exercise"
+    return None
+
+
+def _checks_of(exercise: Exercise, tests: TestSource) -> list:
+    return list(exercise.checks) if tests == "solutions" else list(exercise.visible_checks)
+
+
+def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
+          tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits()) -> GradeReport:
+    """Grade `submission` (a folder laid out like exercises/) and return the report.
+
+    tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
+    solution available to hidden checks. tests="submission": the visible tests found in the submission
+    itself (a student's own exercises/ folder), without the reference.
+    """
+    start = time.perf_counter()
+    submission = submission.resolve()
+    course = load_course(course_root / "course.yml")
+    chosen = select_exercises(course, exercises)
+    level = detect_isolation(isolation)
+    reference = course_root / "solutions" if tests == "solutions" else None
+    plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
+                                        device=device, level=level, limits=limits))
+    results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
+    test_files: list[str] = []
+    for exercise in chosen:
+        problem = _missing(exercise, submission)
+        if problem:
+            results[exercise.id].checks = [CheckResult(exercise.id, c.id, c.title, c.points, "failed", problem,
+                                                       c.visibility, c.hint) for c in _checks_of(exercise, tests)]
+            continue
+        folder = course_root / "solutions" if tests == "solutions" else submission
+        test_files.append(str(folder / exercise.id / exercise.test_file))
+    if test_files:
+        plugin.start(submission)
+        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *test_files], plugins=[plugin])
+        if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+            plugin.pool.close()
+            raise GraderError(f"the check runner stopped ({code.name}); run with pytest directly to see why")
+    by_check = {(r.exercise, r.check): r for r in plugin.results.values()}
+    for exercise in chosen:
+        if results[exercise.id].checks:
+            continue
+        for check in _checks_of(exercise, tests):
+            found = by_check.get((exercise.id, check.id))
+            results[exercise.id].checks.append(found or CheckResult(
+                exercise.id, check.id, check.title, check.points, "error",
+                "grader error: this check did not run (its test function is missing or could not be imported)",
+                check.visibility, check.hint))
+    return GradeReport(submission=str(submission), exercises=[results[e.id] for e in chosen],
+                       device=plugin.device or device, isolation=plugin.level.describe(limits),
+                       torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
+                       timing=dict(plugin.timing))

@@ -1,0 +1,1 @@
+"""Reports: the same GradeReport as Gradescope JSON, JUnit XML, or text for people."""
