@@ -90,11 +90,14 @@ def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Pa
 @click.option("--quiet", is_flag=True, help="Print only the total.")
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--isolation", type=ISOLATION, default=None, help="Require an isolation level (default: strongest available).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Time limit in seconds for each check's student code (default: from course.yml).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with status 1 when the score is below this percentage.")
 @click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
 def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None, as_json: bool,
-                  quiet: bool, device: str, isolation: str | None, fail_under: float | None, course: Path | None) -> None:
+                  quiet: bool, device: str, isolation: str | None, timeout: float | None, fail_under: float | None,
+                  course: Path | None) -> None:
     """Grade the submission in PATH (laid out like exercises/) with visible and hidden checks."""
     root = _course_root(course)
     spec = _load(root)
@@ -103,7 +106,8 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
     try:
-        report = grade(path, root, exercises=list(exercise_names) or None, device=device, isolation=isolation)
+        report = grade(path, root, exercises=list(exercise_names) or None, device=device, isolation=isolation,
+                       timeout=timeout)
     except (GraderError, SandboxUnavailable) as exc:
         click.echo(f"grading could not run: {exc}", err=True)
         sys.exit(EXIT_GRADER_ERROR)

@@ -14,7 +14,8 @@ class ExerciseHandle:
     """Runs probes of one exercise against one submission's sandboxed fork server."""
 
     def __init__(self, session: Session, exercise: Exercise, device: str, *, label: str,
-                 memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None) -> None:
+                 memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None,
+                 timeout: float | None = None) -> None:
         self.session = session
         self.exercise = exercise
         self.device = device
@@ -22,6 +23,7 @@ class ExerciseHandle:
         self.seeds: list[int] = []
         self.last_duration: float | None = None
         self._memo = memo
+        self._timeout = timeout
         self._timing = timing if timing is not None else {}
 
     def probe(self, name: str, *, timeout: float | None = None, cache: bool = True, **kwargs: Any) -> Any:
@@ -35,7 +37,7 @@ class ExerciseHandle:
             self.seeds.append(kwargs["seed"])
         request = {"probe": f"{self.exercise.module_name}.{name}", "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
-                   "timeout": timeout or self.exercise.timeout, "seed": kwargs.get("seed", 0)}
+                   "timeout": self._timeout or timeout or self.exercise.timeout, "seed": kwargs.get("seed", 0)}
         key = json.dumps(request, sort_keys=True, default=str)
         if self._memo is not None and cache and key in self._memo:
             return self._memo[key]

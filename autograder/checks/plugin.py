@@ -34,6 +34,7 @@ class GradingSetup:
     device: str = "auto"
     level: IsolationLevel | None = None
     limits: Limits = Limits()
+    timeout: float | None = None       # overrides every check's time limit (seconds)
 
 
 class SessionPool:
@@ -124,7 +125,7 @@ class GradingPlugin:
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
         session = self.pool.get(folder)
         handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
-                                timing=self.timing)
+                                timing=self.timing, timeout=self.setup.timeout)
         self._handles.setdefault(request.node.nodeid, []).append(handle)
         return handle
 

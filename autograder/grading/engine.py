@@ -41,7 +41,8 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 
 
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
-          tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits()) -> GradeReport:
+          tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
+          timeout: float | None = None) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
@@ -55,7 +56,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     level = detect_isolation(isolation)
     reference = course_root / "solutions" if tests == "solutions" else None
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
-                                        device=device, level=level, limits=limits))
+                                        device=device, level=level, limits=limits, timeout=timeout))
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
     test_files: list[str] = []
     for exercise in chosen:

@@ -10,6 +10,7 @@ from typing import Any
 from autograder.observe.student import ImportFailed, Student, StudentIssue, load_module
 from autograder.probes import PROBES
 
+IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
 
 
@@ -64,7 +65,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         failure = describe_failure(exc, root, None)
         if failure["kind"] not in ("memory", "exit"):
             failure["kind"] = ImportFailed.kind
-        return failure
+        return {**failure, "phase": "import"}
+    Path(IMPORTED_MARKER).touch()
     student = Student(module, request["module"])
     try:
         value = PROBES[request["probe"]](student, **request["kwargs"])

@@ -215,6 +215,11 @@ def serve(request: dict[str, Any], protocol_fds: tuple[int, int]) -> dict[str, A
         response = {"status": "signal", "signal": os.WTERMSIG(status)}
     else:
         response = {"status": "no_result", "exit_code": os.waitstatus_to_exitcode(status)}
+    if response.get("status") in ("timeout", "signal", "no_result") and "phase" not in response:
+        from autograder.runner.child import IMPORTED_MARKER
+
+        imported = os.path.exists(os.path.join(workdir, IMPORTED_MARKER))
+        response["phase"] = "call" if imported else "import"
     response["duration"] = duration
     response["output"] = _output_excerpt(workdir)
     shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""Probes for 02_autograd (autograd_basics.py).
+
+The parent sends the data (numpy arrays); the probes build the tensors the student's
+functions receive, and report back types, devices, leaf status and values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from autograder.observe.models import probe_device
+from autograder.observe.plain import describe, to_numpy
+from autograder.observe.student import Student
+from autograder.probes import probe
+
+_is_grad_enabled = torch.is_grad_enabled
+
+
+def _number(value: Any) -> dict[str, Any]:
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        as_float = None
+    return {"type": type(value).__module__ + "." + type(value).__qualname__, "is_float": type(value) is float,
+            "value": as_float}
+
+
+def _losses(values: Any) -> dict[str, Any]:
+    if not isinstance(values, (list, tuple)):
+        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError, RuntimeError):
+            out.append(float("nan"))
+    kinds = sorted({type(v).__module__ + "." + type(v).__qualname__ for v in values})
+    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
+            "kinds": kinds, "values": out}
+
+
+def _tensor(value: Any) -> dict[str, Any]:
+    """describe() plus the values of a readable tensor."""
+    info = describe(value)
+    readable = isinstance(value, torch.Tensor) and value.device.type != "meta"
+    return {"info": info, "values": to_numpy(value).astype(np.float64) if readable else None}
+
+
+def _grader_init(seed: int, device: str) -> list[float] | None:
+    """What torch.manual_seed(seed) then two torch.randn(1) give on `device` (None where unreadable)."""
+    if device == "meta":
+        return None
+    torch.manual_seed(seed)
+    a = torch.randn(1, device=device)
+    b = torch.randn(1, device=device)
+    return [float(a.cpu()[0]), float(b.cpu()[0])]
+
+
+@probe
+def to_tensors_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, where: str = "cpu",
+                   device_object: bool = False) -> dict[str, Any]:
+    """to_tensors on the grader's arrays, to the CPU or to the probe device (accelerator, or meta)."""
+    target = probe_device(device) if where == "probe" else "cpu"
+    out = student.call("to_tensors", x.copy(), y.copy(), torch.device(target) if device_object else target)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__, "target": target}
+    return {"ok_pair": True, "target": target, "x": _tensor(out[0]), "y": _tensor(out[1])}
+
+
+@probe
+def init_run(student: Student, *, device: str, seed: int, where: str = "cpu") -> dict[str, Any]:
+    """init_parameters(device, seed): the two tensors, and the values the grader draws itself."""
+    target = probe_device(device) if where == "probe" else "cpu"
+    out = student.call("init_parameters", target, seed=seed)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__, "target": target}
+    return {"ok_pair": True, "target": target, "a": _tensor(out[0]), "b": _tensor(out[1]),
+            "want": _grader_init(seed, target)}
+
+
+def _grad_state(t: torch.Tensor) -> str:
+    if t.grad is None:
+        return "none"
+    return "zero" if not bool(t.grad.ne(0).any()) else "nonzero"
+
+
+@probe
+def step_run(student: Student, *, device: str, a0: float, b0: float, x: np.ndarray, y: np.ndarray, lr: float,
+             n_steps: int = 1) -> dict[str, Any]:
+    """manual_step called n_steps times on the grader's leaves; the state after each call."""
+    a = torch.tensor([a0], dtype=torch.float32, requires_grad=True)
+    b = torch.tensor([b0], dtype=torch.float32, requires_grad=True)
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.float32)
+    steps = []
+    for _ in range(n_steps):
+        got = student.call("manual_step", a, b, xt, yt, lr)
+        steps.append({"returned": _number(got), "a": float(a.detach()[0]), "b": float(b.detach()[0]),
+                      "a_grad": _grad_state(a), "b_grad": _grad_state(b),
+                      "leaves": bool(a.is_leaf and b.is_leaf), "requires_grad": bool(a.requires_grad and b.requires_grad),
+                      "grad_enabled": bool(_is_grad_enabled())})
+    return {"x32": xt.numpy().astype(np.float64), "y32": yt.numpy().astype(np.float64),
+            "a0": float(a0), "b0": float(b0), "a032": float(np.float32(a0)), "b032": float(np.float32(b0)),
+            "steps": steps}
+
+
+@probe
+def fit_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, lr: float, n_epochs: int,
+            seed: int) -> dict[str, Any]:
+    """fit_autograd on the CPU; with the initial a, b the grader draws for that seed."""
+    out = student.call("fit_autograd", x.copy(), y.copy(), lr=lr, n_epochs=n_epochs, device="cpu", seed=seed)
+    init = _grader_init(seed, "cpu")
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        return {"ok_triple": False, "type": type(out).__name__, "init": init}
+    return {"ok_triple": True, "a": _number(out[0]), "b": _number(out[1]), "losses": _losses(out[2]), "init": init,
+            "x32": np.asarray(x, dtype=np.float32).astype(np.float64),
+            "y32": np.asarray(y, dtype=np.float32).astype(np.float64)}

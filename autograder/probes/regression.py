@@ -1,0 +1,92 @@
+"""Probes for 01_numpy_regression (regression.py).
+
+The parent owns the data: it sends numpy arrays in, and the probes send back what the
+student's functions returned, described and as arrays, for the parent to judge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograder.observe.plain import describe
+from autograder.observe.student import Student
+from autograder.probes import probe
+
+_SENDABLE = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+
+
+def _array(value: Any) -> dict[str, Any]:
+    """Type, dtype and shape of a returned value, and the value itself when it is a plain numpy array."""
+    info = describe(value)
+    send = isinstance(value, np.ndarray) and value.dtype.name in _SENDABLE
+    return {"info": info, "array": np.array(value, copy=True) if send else None}
+
+
+def _number(value: Any) -> dict[str, Any]:
+    """A returned scalar: its exact type, and its value when it converts to float."""
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError):
+        as_float = None
+    return {"type": type(value).__module__ + "." + type(value).__qualname__,
+            "is_float": type(value) is float, "value": as_float}
+
+
+def _losses(values: Any) -> dict[str, Any]:
+    if not isinstance(values, (list, tuple)):
+        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
+    kinds = sorted({type(v).__module__ + "." + type(v).__qualname__ for v in values})
+    out = []
+    for v in values:
+        try:
+            out.append(float(v))
+        except (TypeError, ValueError):
+            out.append(float("nan"))
+    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
+            "kinds": kinds, "values": out}
+
+
+def _kwargs(**kwargs: Any) -> dict[str, Any]:
+    """Arguments the check gave (None means: leave the student's default)."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+@probe
+def generate_run(student: Student, *, device: str, n: int | None = None, true_a: float | None = None,
+                 true_b: float | None = None, noise: float | None = None, seed: int | None = None) -> dict[str, Any]:
+    """What generate_data returns (with its defaults for the arguments left out)."""
+    out = student.call("generate_data", **_kwargs(n=n, true_a=true_a, true_b=true_b, noise=noise, seed=seed))
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__}
+    return {"ok_pair": True, "x": _array(out[0]), "y": _array(out[1])}
+
+
+@probe
+def split_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, train_fraction: float | None = None,
+              seed: int | None = None) -> dict[str, Any]:
+    """What train_val_split returns for the grader's arrays."""
+    out = student.call("train_val_split", x.copy(), y.copy(), **_kwargs(train_fraction=train_fraction, seed=seed))
+    if not isinstance(out, (tuple, list)) or len(out) != 4:
+        return {"ok_tuple": False, "type": type(out).__name__}
+    return {"ok_tuple": True, **{name: _array(v) for name, v in zip(("x_train", "y_train", "x_val", "y_val"), out)}}
+
+
+@probe
+def gd_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, lr: float | None = None,
+           n_epochs: int | None = None, seed: int | None = None) -> dict[str, Any]:
+    """What gradient_descent returns on the grader's data."""
+    out = student.call("gradient_descent", x.copy(), y.copy(), **_kwargs(lr=lr, n_epochs=n_epochs, seed=seed))
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        return {"ok_triple": False, "type": type(out).__name__}
+    return {"ok_triple": True, "a": _number(out[0]), "b": _number(out[1]), "losses": _losses(out[2])}
+
+
+@probe
+def sklearn_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """What sklearn_fit returns on the grader's data."""
+    out = student.call("sklearn_fit", x.copy(), y.copy())
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__}
+    return {"ok_pair": True, "intercept": _number(out[0]), "coef": _number(out[1])}

@@ -1,0 +1,171 @@
+"""Checks for 04_data. Each test runs your code in a sandbox on data the grader owns.
+
+The grader's data carries each row's index in its value (x[i] = i, y[i] = 3·i + 0.5),
+so the checks can read which rows ended up in which loader, and in which order.
+"""
+
+from autograder.checks import expect, fail
+
+
+def _loaders_ok(out, label="make_loaders"):
+    """The common structure: a pair of iterable loaders whose batches are (x, y) tensor pairs."""
+    first = out["first"]
+    expect(first["ok_pair"], f"{label} returns a pair (train_loader, val_loader)", f"a {first.get('type')}",
+           fix="return train_loader, val_loader")
+    expect("not_iterable" not in first, "two DataLoaders you can iterate over",
+           f"{first['types']}: {first.get('not_iterable')}", fix="wrap each Subset in a torch.utils.data.DataLoader")
+    for name in ("train", "val"):
+        kinds = first[name][0]["kinds"]
+        bad = [k for k in kinds if k.startswith("batch ")]
+        expect(not bad, f"{name} batches that are pairs (x, y) of tensors", f"{bad}",
+               fix="__getitem__ must return (self.x[index], self.y[index])")
+    return first
+
+
+def _sizes_want(n, batch_size):
+    return [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+
+
+def test_dataset_len_and_items(student):
+    out = student.probe("dataset_run", seed=0, n=10)
+    expect(out["len_type"] == "int" and out["len"] == 10, "len(CustomDataset(x, y)) == 10 for 10 points",
+           f"{out['len']!r} ({out['len_type']})", fix="__len__ returns len(self.x)")
+    for item in out["items"]:
+        i = item["index"]
+        expect(item["pair"], f"dataset[{i}] to be a pair (x[{i}], y[{i}])",
+               f"a {item['type']}" + (f" of {item['len']} elements" if item["len"] is not None else ""),
+               fix="return (self.x[index], self.y[index])")
+        x, y = item["x"], item["y"]
+        expect(x["type"] == "torch.Tensor" and y["type"] == "torch.Tensor", f"dataset[{i}]: two tensors",
+               f"({x['type']}, {y['type']})", cause="the tensors were converted (e.g. to numpy or float)",
+               fix="index the stored tensors directly: self.x[index]")
+        expect(item["equal"], f"dataset[{i}] == (x[{i}], y[{i}]) = ({item['want_x']}, {item['want_y']}), "
+               f"float32 tensors of shape (1,) on the CPU",
+               f"({item['x_value']}, {item['y_value']}), {x.get('dtype')} shape {x.get('shape')} on {x.get('device')}",
+               cause="the item is taken from the wrong position, reshaped, or moved to a device",
+               fix="return (self.x[index], self.y[index]) and keep the tensors as they were given")
+
+
+def test_make_loaders_split(student):
+    out = student.probe("loaders_run", seed=42, n=100)
+    first = _loaders_ok(out)
+    train, val = first["train"][0], first["val"][0]
+    for name, part in (("train", train), ("val", val)):
+        expect(part["kinds"] == ["x float32 cpu [1] / y float32 cpu [1]"],
+               f"{name} batches of float32 CPU tensors of shape (B, 1)", f"{part['kinds']}",
+               cause="the numpy arrays were converted without a dtype (numpy's float64), or moved to a device",
+               fix="torch.as_tensor(x).float() (and the same for y), and keep the dataset on the CPU")
+    expect(len(train["indices"]) == 80 and len(val["indices"]) == 20,
+           "80 training and 20 validation points (100 points, val_fraction=0.2)",
+           f"{len(train['indices'])} training and {len(val['indices'])} validation points",
+           fix="n_val = int(len(x) * val_fraction), n_train = len(x) - n_val, then random_split(dataset, "
+               "[n_train, n_val], generator=...)")
+    t, v = train["indices"], val["indices"]
+    expect(len(set(t)) == len(t) and len(set(v)) == len(v), "each point once per pass",
+           f"{len(t) - len(set(t))} repeated training and {len(v) - len(set(v))} repeated validation points",
+           cause="sampling with replacement, or a split made twice")
+    overlap = sorted(set(t) & set(v))
+    expect(not overlap, "no point both in training and in validation",
+           f"{len(overlap)} points in both, e.g. rows {overlap[:5]}",
+           cause="the two parts were drawn separately", fix="split one dataset once with random_split")
+    missing = sorted(set(range(100)) - set(t) - set(v))
+    expect(not missing, "every one of the 100 points in one of the two loaders",
+           f"{len(missing)} points in neither, e.g. rows {missing[:5]}", cause="drop_last=True, or a lost remainder")
+    expect(train["paired"] and val["paired"], "each x batch next to its own y values",
+           "x and y batches that do not belong together", cause="x and y were shuffled or split separately",
+           fix="put x and y in one dataset and split that")
+    expect(out["inputs_unchanged"], "make_loaders to leave the arrays it is given unchanged",
+           "x or y was modified in place")
+
+
+def test_make_loaders_seeded(student):
+    out = student.probe("loaders_run", seed=42, n=100, other_seed=7)
+    first = _loaders_ok(out)
+    again, other = out["again"], out["other"]
+    same_split = sorted(first["val"][0]["indices"]) == sorted(again["val"][0]["indices"])
+    expect(same_split, "the same validation points for the same seed",
+           "two calls with seed=42 gave different splits",
+           cause="random_split used the global random state",
+           fix="random_split(dataset, [n_train, n_val], generator=torch.Generator().manual_seed(seed))")
+    expect(first["train"][0]["indices"] == again["train"][0]["indices"],
+           "the same order of training batches for the same seed, whatever else used the random generator in between",
+           "another order after the grader used torch's global random generator between making and using the loader",
+           cause="the training DataLoader shuffles with torch's global random generator",
+           fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "
+               "generator=torch.Generator().manual_seed(seed))")
+    expect(sorted(first["val"][0]["indices"]) != sorted(other["val"][0]["indices"]),
+           "another split for another seed", "seed=42 and seed=7 gave the same validation points",
+           fix="use the seed argument to seed the generators, not a constant")
+
+
+def test_shuffle_train_not_validation(student):
+    out = student.probe("loaders_run", seed=3, n=100)
+    first = _loaders_ok(out)
+    t1, t2 = first["train"][0]["indices"], first["train"][1]["indices"]
+    v1, v2 = first["val"][0]["indices"], first["val"][1]["indices"]
+    expect(t1 != t2, "a new order of training points in every epoch (shuffle=True)",
+           "the same order in two epochs", fix="DataLoader(train_data, ..., shuffle=True, generator=...)")
+    expect(v1 == v2, "the validation points in the same order in every pass (shuffle=False)",
+           f"first pass starts {v1[:6]}, second pass starts {v2[:6]}",
+           fix="DataLoader(val_data, batch_size=batch_size, shuffle=False)")
+
+
+### BEGIN HIDDEN TESTS
+def test_dataset_index_carrying(student):
+    out = student.probe("dataset_run", seed=1, n=23, index_carrying=True, batch_size=5)
+    expect(out["len_type"] == "int" and out["len"] == 23, "len(dataset) == 23", f"{out['len']!r} ({out['len_type']})",
+           fix="__len__ returns len(self.x)")
+    for item in out["items"]:
+        i = item["index"]
+        expect(item["pair"] and item["equal"], f"dataset[{i}] == (x[{i}], y[{i}]) unchanged for int64 tensors "
+               f"(x of shape (23,), y of shape (23, 2)): ({item['want_x']}, {item['want_y']}), "
+               f"dtypes {item['want_dtype_x']}/{item['want_dtype_y']}",
+               f"({item.get('x_value')}, {item.get('y_value')}) with dtypes "
+               f"{item.get('x', {}).get('dtype')}/{item.get('y', {}).get('dtype')}",
+               cause="CustomDataset converts, reshapes or moves the tensors it is given, or assumes shape (N, 1)",
+               fix="store the tensors as they are; convert to float32 in make_loaders, not in the dataset")
+    expect(out["loader_order"] == list(range(23)) and out["loader_paired"],
+           "a DataLoader over the dataset to yield every point once, in order, with its own y",
+           f"order {out['loader_order'][:8]}…, pairs kept: {out['loader_paired']}")
+    expect(out["inputs_unchanged"], "the tensors given to CustomDataset left unchanged", "they were modified in place")
+
+
+def test_batch_size_honoured(student):
+    out = student.probe("loaders_run", seed=5, n=100, batch_size=12)
+    first = _loaders_ok(out)
+    for name, n in (("train", 80), ("val", 20)):
+        sizes = first[name][0]["sizes"]
+        want = _sizes_want(n, 12)
+        expect(sizes == want, f"{name} batches of sizes {want} (batch_size=12, {n} points)", f"sizes {sizes}",
+               cause="batch_size is ignored, or drop_last=True" if sum(sizes) != n or not sizes
+               else "batch_size is not passed to this loader",
+               fix="DataLoader(..., batch_size=batch_size) for both loaders, without drop_last")
+
+
+def test_other_sizes_fractions_seeds(student):
+    for n, fraction, batch_size, seed in ((150, 0.4, 32, 7), (60, 0.25, 8, 1234)):
+        out = student.probe("loaders_run", seed=seed, n=n, val_fraction=fraction, batch_size=batch_size,
+                            other_seed=seed + 1)
+        first = _loaders_ok(out)
+        n_val = int(n * fraction)
+        t, v = first["train"][0]["indices"], first["val"][0]["indices"]
+        setting = f"(N={n}, val_fraction={fraction}, batch_size={batch_size}, seed={seed})"
+        expect(len(t) == n - n_val and len(v) == n_val and sorted(t + v) == list(range(n)),
+               f"{n - n_val} training and {n_val} validation points, together every point once {setting}",
+               f"{len(t)} training and {len(v)} validation points, {len(set(t) | set(v))} distinct",
+               cause="a constant size or fraction instead of the arguments",
+               fix="n_val = int(len(x) * val_fraction); n_train = len(x) - n_val")
+        for name, part, count in (("train", t, n - n_val), ("val", v, n_val)):
+            sizes = first[name][0]["sizes"]
+            expect(sizes == _sizes_want(count, batch_size), f"{name} batches of at most {batch_size} {setting}",
+                   f"sizes {sizes}", fix="pass batch_size to both DataLoaders")
+        again, other = out["again"], out["other"]
+        expect(first["train"][0]["indices"] == again["train"][0]["indices"],
+               f"the same split and training order for the same seed {setting}", "a different one",
+               fix="seed torch.Generator()s with the seed argument for random_split and the training DataLoader")
+        expect(sorted(v) != sorted(other["val"][0]["indices"]), f"another split for seed {seed + 1}",
+               "the same split", fix="use the seed argument, not a constant")
+        expect(first["val"][0]["indices"] == first["val"][1]["indices"] and t != first["train"][1]["indices"],
+               f"a shuffled training loader and an unshuffled validation loader {setting}",
+               "the training order repeats or the validation order changes")
+### END HIDDEN TESTS

@@ -1,0 +1,65 @@
+"""Grading behaviour of the engine: stubs, missing folders, syntax errors, wrong signatures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from autograder.grading.engine import grade
+from tests.conftest import reference_source
+
+pytestmark = pytest.mark.slow
+
+
+def test_stubs_score_zero_and_say_not_implemented(course_root: Path) -> None:
+    report = grade(course_root / "exercises", course_root)
+    assert report.score == 0
+    assert report.max_score > 0
+    for check in report.checks:
+        assert check.status == "failed", (check.name, check.message)
+        assert "not implemented yet" in check.message, (check.name, check.message)
+        assert "Traceback" not in check.message
+
+
+def test_missing_exercise_folders_score_zero_with_a_message(course_root: Path, make_submission) -> None:
+    submission = make_submission({"07_iris": None})
+    report = grade(submission, course_root)
+    by_id = {e.id: e for e in report.exercises}
+    for exercise_id, result in by_id.items():
+        if exercise_id == "07_iris":
+            continue
+        assert result.score == 0
+        assert all("missing from the submission" in c.message for c in result.checks)
+    assert by_id["07_iris"].score == by_id["07_iris"].max_score
+
+
+def test_syntax_error_is_reported_with_file_and_line(course_root: Path, make_submission) -> None:
+    source = reference_source("07_iris", "iris.py").replace("def accuracy(", "def accuracy(:", 1)
+    submission = make_submission({"07_iris": source})
+    report = grade(submission, course_root, exercises=["07_iris"])
+    line = next(i for i, text in enumerate(source.splitlines(), 1) if "def accuracy(:" in text)
+    assert report.score == 0
+    for check in report.checks:
+        assert "could not be imported" in check.message and "SyntaxError" in check.message
+        assert f"iris.py line {line}" in check.message
+
+
+def test_wrong_signature_names_the_function_and_the_call(course_root: Path, make_submission) -> None:
+    source = reference_source("07_iris", "iris.py").replace(
+        "def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor)", "def accuracy(model, data)", 1)
+    submission = make_submission({"07_iris": source})
+    report = grade(submission, course_root, exercises=["07_iris"])
+    accuracy = next(c for c in report.checks if c.check == "accuracy_value")
+    assert accuracy.status == "failed"
+    assert "accuracy(model, data)" in accuracy.message and "cannot be called" in accuracy.message
+    evaluate = next(c for c in report.checks if c.check == "evaluate_no_grad_eval_mode")
+    assert evaluate.status == "passed"
+
+
+def test_reference_solutions_get_full_marks(course_root: Path) -> None:
+    report = grade(course_root / "solutions", course_root)
+    failed = [(c.name, c.message) for c in report.checks if c.status != "passed"]
+    assert not failed
+    assert report.score == report.max_score
+    assert report.timing, "the training-time comparison ran"
