@@ -4,7 +4,7 @@ The grader's data carries each row's index in its value (x[i] = i, y[i] = 3·i +
 so the checks can read which rows ended up in which loader, and in which order.
 """
 
-from autograder.checks import expect, fail
+from autograder.checks import expect
 
 
 def _loaders_ok(out, label="make_loaders"):
@@ -150,11 +150,17 @@ def test_other_sizes_fractions_seeds(student):
         n_val = int(n * fraction)
         t, v = first["train"][0]["indices"], first["val"][0]["indices"]
         setting = f"(N={n}, val_fraction={fraction}, batch_size={batch_size}, seed={seed})"
+        distinct = len(set(t) | set(v))
+        if len(v) != n_val:
+            cause, fix = ("a constant size or fraction instead of the arguments, or another rounding than int()",
+                          "n_val = int(len(x) * val_fraction); n_train = len(x) - n_val")
+        elif distinct < n and len(t) + len(v) == n:
+            cause, fix = "training and validation points drawn separately", "split one dataset once with random_split"
+        else:
+            cause, fix = "points lost from the training loader (drop_last=True?)", "keep the last, smaller batch"
         expect(len(t) == n - n_val and len(v) == n_val and sorted(t + v) == list(range(n)),
                f"{n - n_val} training and {n_val} validation points, together every point once {setting}",
-               f"{len(t)} training and {len(v)} validation points, {len(set(t) | set(v))} distinct",
-               cause="a constant size or fraction instead of the arguments",
-               fix="n_val = int(len(x) * val_fraction); n_train = len(x) - n_val")
+               f"{len(t)} training and {len(v)} validation points, {distinct} distinct", cause=cause, fix=fix)
         for name, part, count in (("train", t, n - n_val), ("val", v, n_val)):
             sizes = first[name][0]["sizes"]
             expect(sizes == _sizes_want(count, batch_size), f"{name} batches of at most {batch_size} {setting}",
@@ -165,7 +171,9 @@ def test_other_sizes_fractions_seeds(student):
                fix="seed torch.Generator()s with the seed argument for random_split and the training DataLoader")
         expect(sorted(v) != sorted(other["val"][0]["indices"]), f"another split for seed {seed + 1}",
                "the same split", fix="use the seed argument, not a constant")
-        expect(first["val"][0]["indices"] == first["val"][1]["indices"] and t != first["train"][1]["indices"],
-               f"a shuffled training loader and an unshuffled validation loader {setting}",
-               "the training order repeats or the validation order changes")
+        expect(t != first["train"][1]["indices"], f"a new training order in every epoch {setting}",
+               "the same order in two epochs", fix="shuffle=True for the training DataLoader")
+        expect(first["val"][0]["indices"] == first["val"][1]["indices"],
+               f"the same validation order in every pass {setting}", "the order changes between passes",
+               fix="shuffle=False for the validation DataLoader")
 ### END HIDDEN TESTS
