@@ -15,7 +15,7 @@ class ExerciseHandle:
 
     def __init__(self, session: Session, exercise: Exercise, device: str, *, label: str,
                  memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None,
-                 timeout: float | None = None) -> None:
+                 timeout: float | None = None, log: list[dict[str, Any]] | None = None) -> None:
         self.session = session
         self.exercise = exercise
         self.device = device
@@ -24,6 +24,7 @@ class ExerciseHandle:
         self.last_duration: float | None = None
         self._memo = memo
         self._timeout = timeout
+        self._log = log if log is not None else []
         self._timing = timing if timing is not None else {}
 
     def probe(self, name: str, *, timeout: float | None = None, cache: bool = True, **kwargs: Any) -> Any:
@@ -43,6 +44,7 @@ class ExerciseHandle:
             return self._memo[key]
         response = self.session.run(request)
         self.last_duration = response.get("duration")
+        self._log.append({"who": self.label, "request": request, "duration": self.last_duration})
         if response.get("status") == "ok":
             if self._memo is not None and cache:
                 self._memo[key] = response["value"]

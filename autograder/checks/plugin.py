@@ -76,6 +76,7 @@ class GradingPlugin:
         self.torch_version = ""
         self._reference_memo: dict[str, Any] = {}
         self.timing: dict[str, float] = {}
+        self.probe_log: list[dict[str, Any]] = []
         self._handles: dict[str, list[ExerciseHandle]] = {}
 
     @property
@@ -125,7 +126,7 @@ class GradingPlugin:
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
         session = self.pool.get(folder)
         handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
-                                timing=self.timing, timeout=self.setup.timeout)
+                                timing=self.timing, timeout=self.setup.timeout, log=self.probe_log)
         self._handles.setdefault(request.node.nodeid, []).append(handle)
         return handle
 

@@ -86,4 +86,4 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     return GradeReport(submission=str(submission), exercises=[results[e.id] for e in chosen],
                        device=plugin.device or device, isolation=plugin.level.describe(limits),
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
-                       timing=dict(plugin.timing))
+                       timing=dict(plugin.timing), probes=list(plugin.probe_log))

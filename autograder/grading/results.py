@@ -64,6 +64,7 @@ class GradeReport:
     torch_version: str = ""
     execution_time: float = 0.0
     timing: dict[str, float] = field(default_factory=dict)
+    probes: list[dict] = field(default_factory=list, repr=False)  # every probe request that ran, for benchmarks
 
     @property
     def score(self) -> float:

@@ -1,0 +1,71 @@
+"""How much the grader costs on top of the work its checks need.
+
+1. Grade the reference solutions with `autograder grade` machinery (sandbox, fork server, pytest, parent
+   verdicts) and record every probe that ran (student side and reference side).
+2. Replay exactly those probes in ONE bare Python process: import torch once, call each probe
+   directly, no sandbox, no fork, no pytest.
+3. Print both times and their ratio (measured in this one run; the machine is shared and noisy).
+
+Usage: python benchmarks/grader_overhead.py [--exercise 07_iris ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+REPLAY = r"""
+import json, sys, time
+start = time.perf_counter()
+import torch
+torch.set_num_threads(1)
+from autograder.runner import child
+from autograder.probes import load_all
+load_all()
+for item in json.load(open(sys.argv[1])):
+    out = child.run(item["request"])
+    assert out["status"] == "ok", out
+print(time.perf_counter() - start)
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exercise", action="append", help="limit to these exercises")
+    args = parser.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from autograder.grading.engine import grade
+
+    start = time.perf_counter()
+    report = grade(ROOT / "solutions", ROOT, exercises=args.exercise)
+    graded = time.perf_counter() - start
+    assert report.score == report.max_score, "the reference solutions should get full marks"
+    probes = [p for p in report.probes if p["duration"] is not None]
+    for item in probes:
+        item["request"]["submission"] = str(ROOT / "solutions")
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(probes, f)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as workdir:
+        out = subprocess.run([sys.executable, "-c", REPLAY, f.name], capture_output=True, text=True, check=True,
+                             cwd=workdir, env={**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)})
+    bare = time.perf_counter() - start
+    os.unlink(f.name)
+    print(f"checks: {len(report.checks)}, probes run: {len(probes)} "
+          f"(student {sum(p['who'] == 'student' for p in probes)}, reference {sum(p['who'] == 'reference' for p in probes)})")
+    print(f"isolation: {report.isolation}")
+    print(f"autograder grade solutions/: {graded:.1f} s")
+    print(f"bare run of the same probes in one process: {bare:.1f} s (inside: {float(out.stdout):.1f} s)")
+    print(f"ratio grade / bare: {graded / bare:.2f}")
+
+
+if __name__ == "__main__":
+    main()
