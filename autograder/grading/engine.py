@@ -16,7 +16,9 @@ from autograder.sandbox import Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
 
-_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings",
+# --noconftest: a conftest.py shipped in a submission must never be imported into the grader's process
+# (with tests="submission" the test files sit in the submission folder, next to any conftest.py).
+_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "--noconftest",
                 "--import-mode=importlib", "-c", "/dev/null"]
 
 

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from autograder.observe.models import iris_tensors, mlp, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
-from autograder.observe.student import Student
+from autograder.observe.student import Student, StudentIssue
 from autograder.probes import probe
 
 _perf_counter = time.perf_counter
@@ -124,6 +124,8 @@ def device_run(student: Student, *, device: str, seed: int, function: str) -> di
             student.call(function, model, x, y, **args)
         except Stop:
             pass
+        except (NotImplementedError, StudentIssue):
+            raise
         except Exception as exc:  # noqa: BLE001 - a device error is an observation here
             if not fwd.calls:
                 error = f"{type(exc).__name__}: {exc}"

@@ -6,12 +6,16 @@ from typing import Any
 
 import numpy as np
 import torch
+
+# Creating the first optimizer imports torch._dynamo (about 2 s). Importing it here, while the fork
+# server loads the probes, pays that once instead of in every forked child that trains a model.
+import torch._dynamo
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
 from autograder.observe.models import iris_tensors, mlp, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
 from autograder.observe.student import Student
 from autograder.probes import probe
 
@@ -45,7 +49,8 @@ def _item(value: Any) -> dict[str, Any]:
     out: dict[str, Any] = {"pair": True}
     for name, part in zip(("x", "y"), value):
         out[name] = describe(part)
-        out[name + "_values"] = (to_numpy(part).astype(np.float64) if isinstance(part, torch.Tensor)
+        # as nested lists: the wire format turns 0-dim arrays into shape (1,)
+        out[name + "_values"] = (to_numpy(part).astype(np.float64).tolist() if isinstance(part, torch.Tensor)
                                  and part.device.type != "meta" else None)
     return out
 

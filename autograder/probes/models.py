@@ -15,7 +15,12 @@ from torch import nn
 
 from autograder.observe.models import probe_device
 from autograder.observe.plain import describe, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
+from autograder.observe.recorders import (
+    ForwardRecorder,
+    GradAccumulationDetector,
+    StepRecorder,
+    Stop,
+)
 from autograder.observe.student import Student
 from autograder.probes import probe
 
@@ -174,7 +179,7 @@ def fit_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.nd
         made.append(given is model)
         return original(*args, **kwargs)
 
-    setattr(student.module, "make_train_step", recording_make_train_step)
+    student.module.make_train_step = recording_make_train_step
     with ForwardRecorder(model) as fwd, StepRecorder(model) as steps, GradAccumulationDetector(model) as acc:
         losses = student.call("fit_model", model, xt, yt, lr=lr, n_epochs=n_epochs)
     forwards = fwd.as_list()
@@ -191,13 +196,18 @@ def device_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np
     model = _grader_line(seed, target)
     xt = torch.as_tensor(x, dtype=torch.float32)
     yt = torch.as_tensor(y, dtype=torch.float32)
-    error = None
+    error, reached_item = None, False
     with ForwardRecorder(model, stop_after=1) as fwd:
         try:
             student.call("fit_model", model, xt, yt, lr=0.1, n_epochs=3)
         except Stop:
             pass
-        except Exception as exc:  # noqa: BLE001 - a device error is an observation here
-            if not fwd.calls:
-                error = f"{type(exc).__name__}: {exc}"
-    return {"model_device": target, "forwards": fwd.as_list(), "error": error}
+        except NotImplementedError:
+            raise
+        except RuntimeError as exc:  # a device error is an observation here; anything else is reported as usual
+            # On `meta`, a loop whose forward, backward and step all ran on the device first fails at loss.item().
+            reached_item = "cannot be called on meta tensors" in str(exc)
+            if not fwd.calls and not reached_item:
+                error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return {"model_device": target, "forwards": fwd.as_list(), "error": error, "bypassed": fwd.bypassed(),
+            "reached_item": reached_item}

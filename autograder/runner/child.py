@@ -14,6 +14,33 @@ IMPORTED_MARKER = ".imported"  # created in the work folder once the student's m
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
 
 
+def _torch_namespaces() -> tuple[Any, ...]:
+    """The torch namespaces whose functions the probes themselves use (e.g. torch.no_grad reads
+    torch.is_grad_enabled when it exits, so a student's replacement would leak into the grader)."""
+    import torch
+    import torch.autograd.grad_mode
+    import torch.nn.functional
+
+    return (torch, torch.nn.functional, torch.autograd, torch.autograd.grad_mode, torch.nn.Module, torch.Tensor)
+
+
+def _snapshot_torch() -> list[tuple[Any, dict[str, Any]]]:
+    return [(space, dict(vars(space))) for space in _torch_namespaces()]
+
+
+def _restore_torch(snapshot: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Put back every attribute of those namespaces that the student's import replaced or deleted, and
+    remove what it added to the classes (an added ``torch.Tensor.item`` would hide the inherited one)."""
+    for space, saved in snapshot:
+        current = vars(space)
+        for name, value in saved.items():
+            if current.get(name, _restore_torch) is not value:
+                setattr(space, name, value)
+        if isinstance(space, type):
+            for name in [name for name in current if name not in saved]:
+                delattr(space, name)
+
+
 def _student_frame(exc: BaseException, root: Path) -> dict[str, Any] | None:
     """The innermost traceback frame that lies in the submission (file, line, function, code)."""
     found = None
@@ -59,6 +86,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "error", "kind": "missing_file",
                 "message": f"{request['exercise']}/{request['module']} was not found in the submission",
                 "where": None, "calling": None, "exc_type": None}
+    pristine = _snapshot_torch()
     try:
         module = load_module(path)
     except BaseException as exc:  # noqa: BLE001 - anything the student's import does is reported
@@ -66,6 +94,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         if failure["kind"] not in ("memory", "exit"):
             failure["kind"] = ImportFailed.kind
         return {**failure, "phase": "import"}
+    _restore_torch(pristine)  # module-level monkeypatching of torch must not reach the grader's own code
     Path(IMPORTED_MARKER).touch()
     student = Student(module, request["module"])
     try:

@@ -35,7 +35,7 @@ def _to_wire(obj: Any) -> Any:
     if isinstance(obj, np.ndarray):
         if obj.dtype.name not in _ALLOWED_DTYPES:
             raise CodecError(f"arrays of dtype {obj.dtype} cannot be sent")
-        data = np.ascontiguousarray(obj)
+        data = np.require(obj, requirements="C")
         return {_ARRAY_KEY: [data.dtype.name, list(data.shape), base64.b64encode(data.tobytes()).decode()]}
     if isinstance(obj, np.generic):
         return _to_wire(obj.item())

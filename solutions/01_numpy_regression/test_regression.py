@@ -161,7 +161,7 @@ def numpy_gradient_descent(x, y, lr, n_epochs, seed):
 
 
 def test_generate_data_uses_arguments(student):
-    kwargs = dict(n=37, true_a=-0.5, true_b=3.0, noise=0.3, seed=7)
+    kwargs = {"n": 37, "true_a": -0.5, "true_b": 3.0, "noise": 0.3, "seed": 7}
     out = student.probe("generate_run", **kwargs)
     want_x, want_y = tutorial_data(**kwargs)
     check_generated(out, want_x, want_y, "generate_data(n=37, true_a=-0.5, true_b=3.0, noise=0.3, seed=7)")
@@ -210,7 +210,8 @@ def test_gradient_descent_hidden_line(student):
                      "then update both with lr")
         expect(abs(a - want_a) < 1e-8 and abs(b - want_b) < 1e-8,
                f"a={want_a:.6f}, b={want_b:.6f} after gradient descent {setting}", f"a={a:.6f}, b={b:.6f}",
-               cause="a and b are returned before the last update, or swapped",
+               cause="a and b do not come from the gradient-descent loop (a closed-form or scikit-learn fit), "
+                     "are returned before the last update, or are swapped",
                fix="return float(a[0]), float(b[0]) after the loop")
 
 
@@ -227,6 +228,7 @@ def test_sklearn_fit_hidden_data(student):
                f"the least-squares fit of the data it is given (a line near a=-0.5, b=3.0): "
                f"intercept {want_a:.6f}, coef {want_b:.6f}",
                f"intercept {got_a['value']:.6f}, coef {got_b['value']:.6f}",
-               cause="sklearn_fit ignores its x and y (fits the tutorial's data) or returns fixed numbers",
-               fix="fit LinearRegression on the x and y passed in")
+               cause="intercept and coef are swapped" if abs(got_a["value"] - want_b) < 1e-8 else
+                     "sklearn_fit ignores its x and y (fits the tutorial's data) or returns fixed numbers",
+               fix="fit LinearRegression on the x and y passed in; return intercept_ first, then coef_")
 ### END HIDDEN TESTS

@@ -1,6 +1,6 @@
 """Checks for 08_iris_loaders. Each test observes your code running in a sandbox on data the grader owns."""
 
-from itertools import permutations
+from itertools import pairwise, permutations
 
 import numpy as np
 
@@ -82,8 +82,8 @@ def test_dataset_items(student):
                    cause="labels converted to float, or the label returned as a Python int, a list, or "
                          "labels[index:index + 1]",
                    fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and return self.labels[index]")
-            expect(np.allclose(item["x_values"], out["features"][i], atol=1e-6)
-                   and int(item["y_values"]) == int(out["labels"][i]),
+            expect(np.allclose(np.asarray(item["x_values"]), out["features"][i], atol=1e-6)
+                   and float(item["y_values"]) == float(out["labels"][i]),
                    f"dataset[{i}] to be flower {i}: features {np.round(out['features'][i], 3).tolist()}, "
                    f"label {int(out['labels'][i])}",
                    f"features {np.round(item['x_values'], 3).tolist()}, label {item['y_values']}",
@@ -129,9 +129,10 @@ def test_train_loss_falls(student):
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
     expect(l1 < 0.8 * l0, f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
            f"the grader measured {l0:.3f} → {l1:.3f} on the training data",
-           cause="the loss does not use the model's output on the batch, or the learning rate is not used",
-           fix="loss = nn.CrossEntropyLoss()(model(x_batch), y_batch); optimizer = torch.optim.Adam("
-               "model.parameters(), lr=lr)")
+           cause="gradients pile up across batches (no optimizer.zero_grad()), the loss does not use the model's "
+                 "output on the batch, or the learning rate is not used",
+           fix="per batch: optimizer.zero_grad(), loss = loss_fn(model(x_batch), y_batch), loss.backward(), "
+               "optimizer.step(), with the optimizer created once from model.parameters() and lr=lr")
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == n_epochs,
@@ -141,7 +142,7 @@ def test_train_loss_falls(student):
     # the last validation loss must be that of the trained model, on the validation loader
     sizes = out["val_sizes"]
     edges = np.cumsum([0] + sizes)
-    per_batch = [mlp_cross_entropy(out["after"], out["xv"][a:b], out["yv"][a:b]) for a, b in zip(edges, edges[1:])]
+    per_batch = [mlp_cross_entropy(out["after"], out["xv"][a:b], out["yv"][a:b]) for a, b in pairwise(edges)]
     batch_mean, flower_mean = float(np.mean(per_batch)), float(np.average(per_batch, weights=sizes))
     got = out["val_losses"]["values"][-1]
     expect(min(abs(got - batch_mean), abs(got - flower_mean)) < 2e-3,
@@ -173,9 +174,13 @@ def test_show_batch_figure(student):
            fix="x, y = next(iter(loader)); ax.scatter(x[:, 0], x[:, 1], c=y)")
     k, (i, j, index) = best[1], best[2]
     colours = out["axes"][k]["colour"]
+    # a drawn point whose two coordinates several flowers of different species share tells nothing
+    species = {}
+    for key, label in zip(_keys(bx[:, [i, j]]), by):
+        species.setdefault(key, set()).add(int(label))
     by_label = {}
     for point, row in enumerate(index):
-        if row is not None:
+        if row is not None and len(species[_keys(bx[[row]][:, [i, j]])[0]]) == 1:
             by_label.setdefault(int(by[row]), set()).add(tuple(colours[point]))
     labels = sorted(by_label)
     clash = [(a, b) for a in labels for b in labels if a < b and by_label[a] & by_label[b]]
@@ -192,6 +197,10 @@ def test_loaders_shuffle_seeded(student):
         expect(out["ok_pair"] and out["train1"]["ok"] and out["val1"]["ok"],
                "make_iris_loaders returns two loaders of (features, labels) batches", "something else")
     split = a["split"]
+    expect(_same_rows(a["train1"]["x"], split["x_train"]) and _same_rows(a["val1"]["x"], split["x_val"]),
+           "the training loader over the 112 training flowers of load_iris_data(seed=5), the validation loader "
+           "over its 38 validation flowers", "other flowers (the parts swapped, or another split)",
+           fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); wrap each part in its own IrisDataset")
     order = _order(a["val1"]["x"], split["x_val"])
     expect(order == list(range(38)) and _order(a["val2"]["x"], split["x_val"]) == order,
            "the validation loader to give load_iris_data's 38 validation flowers in their order, on every pass",
@@ -292,7 +301,7 @@ def test_batches_reach_model_device(student):
 
 
 def test_train_matches_reference(student, reference):
-    kwargs = dict(seed=11, n_epochs=5, lr=1e-3)
+    kwargs = {"seed": 11, "n_epochs": 5, "lr": 1e-3}
     mine = student.probe("fit_run", **kwargs)
     types = mine["steps"]["optimizer_types"]
     ref = reference.probe("fit_run", **kwargs)

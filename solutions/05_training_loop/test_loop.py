@@ -1,0 +1,179 @@
+"""Checks for 05_training_loop. Each test runs your code in a sandbox on a model, optimizer,
+loss function and loaders that the grader owns.
+
+The grader's training loader has batches of 16 points (4 per epoch) and its validation
+loader batches of 10 (3 per pass), so every forward pass can be told apart by its size.
+"""
+
+import numpy as np
+
+from autograder.checks import expect
+
+
+def _mse(state, x, y):
+    """The grader's own loss of the linear model `state` on (x, y), computed with numpy."""
+    yhat = x.astype(np.float64) @ state["weight"].T.astype(np.float64) + state["bias"].astype(np.float64)
+    return float(np.mean((yhat - y) ** 2))
+
+
+def _epoch_means(calls, batch, per_epoch, n_epochs):
+    """Mean loss per epoch of the loss calls with this batch size, or None if their number is off."""
+    values = [c["value"] for c in calls if c["batch"] == batch]
+    if len(values) != per_epoch * n_epochs:
+        return None, len(values)
+    return [float(np.mean(values[e * per_epoch:(e + 1) * per_epoch])) for e in range(n_epochs)], len(values)
+
+
+def _pair(out):
+    expect(out["ok_pair"], "train_loop returns a pair (losses, val_losses)", f"a {out['type']}",
+           fix="return losses, val_losses")
+
+
+def test_validation_value(student):
+    out = student.probe("validation_run", seed=0)
+    expect(out["got_type"] == "float", "validation returns a Python float",
+           f"{out['got_repr']} of type {out['got_type']}",
+           cause="a tensor or a numpy number was returned (np.mean gives numpy.float64)",
+           fix="return float(np.mean(batch_losses)) where each batch loss is loss.item()")
+    n_calls = sum(1 for c in out["loss_calls"] if c["batch"] == 10)
+    expect(n_calls == 3, "loss_fn called on each of the 3 validation batches", f"{n_calls} calls",
+           fix="for x_batch, y_batch in val_loader: loss = loss_fn(model(x_batch), y_batch)")
+    got, want = out["got"], out["want"]
+    cause = None
+    if any(f["training"] for f in out["forwards"]):
+        cause = "the model ran in train mode (Dropout and BatchNorm behave differently there)"
+    expect(abs(got - want) <= 1e-5 * max(1.0, abs(want)),
+           f"the mean of the 3 batch losses in eval mode, {want:.6f} (a model with Dropout and BatchNorm)",
+           f"{got:.6f}", cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
+           fix="call model.eval() first, then average loss_fn(model(x), y).item() over the batches")
+
+
+def test_validation_modes(student):
+    out = student.probe("validation_run", seed=1)
+    forwards = out["forwards"]
+    expect(not out["bypassed"], "the model called as model(x)", "model.forward(x) was called directly",
+           fix="call model(x_batch): nn.Module.__call__ applies hooks and modes")
+    expect(len(forwards) == 3, "one forward pass per validation batch (3)", f"{len(forwards)} forward passes")
+    train_mode = sum(f["training"] for f in forwards)
+    expect(not train_mode, "the model in eval mode during every validation forward pass",
+           f"{train_mode} of {len(forwards)} forward passes in train mode",
+           cause="model.eval() is missing, or called after the loop",
+           fix="call model.eval() before the loop over val_loader")
+    with_grad = sum(f["grad"] for f in forwards)
+    expect(not with_grad, "no gradient tracking during validation",
+           f"{with_grad} of {len(forwards)} forward passes recorded gradients",
+           fix="put the loop inside `with torch.no_grad():` (or torch.inference_mode())")
+    expect(not out["bn_changed"], "BatchNorm's running statistics unchanged by validation",
+           "validation changed them", cause="a forward pass in train mode updates them", fix="model.eval() first")
+    expect(not out["params_have_grad"], "no gradients computed by validation", "the parameters got .grad values",
+           cause="loss.backward() was called in validation", fix="validation only computes losses")
+
+
+def test_train_loop_losses(student):
+    out = student.probe("train_run", seed=1, n_epochs=3)
+    _pair(out)
+    losses = out["losses"]
+    expect(losses["ok"] and len(losses["values"]) == 3, "losses: a list of 3 Python floats for n_epochs=3",
+           f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}",
+           fix="append float(np.mean(batch_losses)) once per epoch, with batch_losses.append(loss.item())")
+    means, count = _epoch_means(out["loss_calls"], 16, 4, 3)
+    expect(means is not None, "loss_fn called once per training batch (4 batches × 3 epochs = 12 calls)",
+           f"{count} calls on training batches", fix="one loss = loss_fn(yhat, y_batch) per mini-batch")
+    got = losses["values"]
+    expect(np.allclose(got, means, rtol=1e-5, atol=1e-7),
+           f"each epoch's loss = the mean of its 4 mini-batch losses: {[round(m, 6) for m in means]}",
+           f"{[round(v, 6) for v in got]}",
+           cause="the loss of the last batch only, a sum instead of a mean, or losses taken after the update",
+           fix="collect loss.item() of every mini-batch and append their mean after the epoch")
+    val = out["val_losses"]
+    expect(val["type"] == "list" and val["values"] == [], "val_losses == [] without a val_loader",
+           f"a {val['type']} {val['values']}", fix="start with val_losses = [] and append only when val_loader is given")
+
+
+def test_train_loop_learns(student):
+    out = student.probe("train_run", seed=2, n_epochs=5)
+    _pair(out)
+    steps = out["steps"]["steps"]
+    expect(steps == 20, "20 optimizer steps on the model you were given (4 batches × 5 epochs)", f"{steps} steps",
+           cause="training a copy of the model or ignoring n_epochs" if steps == 0
+           else "not one optimizer.step() per mini-batch")
+    expect(out["given_optimizer"], "the optimizer passed in to make the steps", "another optimizer stepped the model",
+           fix="use the optimizer argument; do not create a new one")
+    l0, l1 = _mse(out["before"], out["x"], out["y"]), _mse(out["after"], out["x"], out["y"])
+    expect(l1 < 0.5 * l0, f"the training loss the grader measures to fall by half from {l0:.4f} in 5 epochs",
+           f"{l0:.4f} → {l1:.4f}", cause="gradients not zeroed, or the update goes the wrong way",
+           fix="per batch: yhat = model(x), loss = loss_fn(yhat, y), loss.backward(), optimizer.step(), "
+               "optimizer.zero_grad()")
+
+
+### BEGIN HIDDEN TESTS
+def test_train_mode_every_epoch(student):
+    out = student.probe("train_run", seed=3, n_epochs=4, validate=True)
+    _pair(out)
+    train_fw = [f for f in out["forwards"] if f["batch"] == 16]
+    val_fw = [f for f in out["forwards"] if f["batch"] == 10]
+    expect(len(train_fw) == 16 and len(val_fw) == 12,
+           "16 training forward passes (batches of 16) and 12 validation forward passes (batches of 10) in 4 epochs",
+           f"{len(train_fw)} and {len(val_fw)}",
+           cause="validation is skipped, run more than once per epoch, or calls model.forward(x) instead of model(x)",
+           fix="run validation(model, loss_fn, val_loader) once per epoch")
+    bad = sorted({i // 4 + 1 for i, f in enumerate(train_fw) if not f["training"]})
+    expect(not bad, "training batches in train mode in every epoch", f"eval mode during epoch(s) {bad}",
+           cause="validation() switches the model to eval mode and training never switches back",
+           fix="call model.train() at the start of every epoch, inside the loop")
+    expect(all(f["grad"] for f in train_fw), "gradients enabled for training batches",
+           "a training batch ran without gradients", fix="only validation goes under torch.no_grad()")
+    expect(not any(f["training"] or f["grad"] for f in val_fw), "validation batches in eval mode under no_grad",
+           "a validation batch ran in train mode or with gradients", fix="use validation() for the validation loss")
+    val = out["val_losses"]
+    expect(val["ok"] and len(val["values"]) == 4, "val_losses: 4 Python floats, one per epoch",
+           f"a {val['type']} of {len(val['values'] or [])} items of type {val.get('kinds')}")
+    means, _ = _epoch_means(out["loss_calls"], 10, 3, 4)
+    expect(means is not None and np.allclose(val["values"], means, rtol=1e-5, atol=1e-7),
+           f"each validation loss = the mean validation batch loss after that epoch: {means}",
+           f"{val['values']}", fix="val_losses.append(validation(model, loss_fn, val_loader)) after each epoch")
+
+
+def test_gradients_zeroed(student):
+    out = student.probe("train_run", seed=4, n_epochs=3, momentum=0.9)
+    grad = out["grad"]
+    expect(grad["backwards"] == 12, "one backward pass per training batch (12)", f"{grad['backwards']}")
+    expect(grad["accumulated"] == 0, "gradients cleared before every backward pass",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the previous batch's gradients",
+           fix="call optimizer.zero_grad() once per mini-batch (before loss.backward() or after optimizer.step())")
+    expect(out["steps"]["n_optimizers"] == 1 and out["given_optimizer"], "only the optimizer passed in stepping",
+           f"{out['steps']['n_optimizers']} optimizer(s), "
+           + ("the one passed in among them" if out["given_optimizer"] else "not the one passed in"),
+           cause="an optimizer is created inside train_loop", fix="use the optimizer argument as it is")
+
+
+def test_batches_reach_model_device(student):
+    for function in ("validation", "train_loop"):
+        out = student.probe("device_run", seed=5, function=function)
+        where = out["model_device"]
+        seen = "cannot be called on meta tensors" in (out["error"] or "")
+        expect(out["forwards"], f"{function} to run the model on {where} with batches from CPU loaders",
+               f"it failed before the first forward pass: {out['error']}",
+               cause="the loss was read before any model(x) call the grader could see: is the model called as "
+                     "model.forward(x)? Call model(x_batch)" if seen else None,
+               fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); y_batch = "
+                   "y_batch.to(device)")
+        got = out["forwards"][0]["device"]
+        expect(got == where, f"{function}: batches moved to the model's device ({where})", f"batches on {got}",
+               fix="move each batch inside the loop: x_batch.to(device), y_batch.to(device)")
+
+
+def test_matches_reference(student, reference):
+    kwargs = dict(seed=11, n_epochs=6, validate=True)
+    mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
+    _pair(mine)
+    expect(mine["losses"]["values"] is not None and np.allclose(mine["losses"]["values"], ref["losses"]["values"],
+                                                                 rtol=1e-5, atol=1e-7),
+           f"the reference's losses with the same model, data and seed: {np.round(ref['losses']['values'], 5)}",
+           f"{np.round(mine['losses']['values'] or [], 5)}",
+           cause="a different number of steps, another update order, or losses measured at another moment")
+    same = all(np.allclose(mine["after"][k], ref["after"][k], rtol=1e-6, atol=1e-7) for k in ref["after"])
+    expect(same, f"the same final weights as the reference (weight {ref['after']['weight'].ravel()}, "
+                 f"bias {ref['after']['bias'].ravel()})",
+           f"weight {mine['after']['weight'].ravel()}, bias {mine['after']['bias'].ravel()}")
+### END HIDDEN TESTS

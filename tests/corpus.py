@@ -1,0 +1,214 @@
+"""The submission corpus: example submissions with the grade each must get.
+
+Layout (one folder per case under tests/submissions/)::
+
+    tests/submissions/<case>/case.yml
+    tests/submissions/<case>/<exercise>/<module>     optional full files; they win over patches
+    tests/submissions/<case>/<anything else>         copied into the submission as is (e.g. a conftest.py)
+
+case.yml::
+
+    description: one line saying what the student did
+    exercises: [07_iris]            # graded with grade(exercises=[...])
+    timeout: 10                     # optional: grade(timeout=...), the per-check time limit
+    requires: bwrap                 # optional: bwrap and/or cgroups; the test is skipped (visibly) without them
+    patches:                        # optional: module = reference solution with exact text replacements
+      07_iris/iris.py:
+        - old: "        model.eval()\\n"
+          new: ""
+    expect:
+      pass: all                     # or a list of check ids that must pass
+      fail:                         # check id -> substring of the failure message (case-insensitive)
+        evaluate_no_grad_eval_mode: "eval mode"
+      score: 0                      # optional exact total score
+      max_message_chars: 4000       # optional: no check message is longer
+      no_process_with: MARKER       # optional: after grading, no process has MARKER in its command line
+
+Every exercise listed without a file or patches gets the reference solution. Checks that are in
+neither `pass` nor `fail` are not constrained, except that no check may end in status "error"
+(a grader error is always a mismatch), and grading must leave the submission folder unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from autograder.course import load_course
+from autograder.grading.results import GradeReport
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES_DIR = Path(__file__).resolve().parent / "submissions"
+CASE_FILE = "case.yml"
+SENTINEL = "results.json"  # a "real" results file next to the submission; grading must not touch it
+SENTINEL_TEXT = '{"score": 0.0, "note": "written by the corpus harness; must stay unchanged"}\n'
+
+Requirement = Literal["bwrap", "cgroups"]
+
+
+class CaseError(Exception):
+    """A case that cannot be built (bad case.yml, a patch that no longer applies)."""
+
+
+class Patch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    old: str
+    new: str
+
+
+class Expect(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    pass_: Literal["all"] | list[str] = Field(default_factory=list, alias="pass")
+    fail: dict[str, str] = Field(default_factory=dict)
+    score: float | None = None
+    max_message_chars: int | None = None
+    no_process_with: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Expect":
+        if self.pass_ == "all" and self.fail:
+            raise ValueError("`pass: all` leaves no check to fail; list the passing checks instead")
+        both = set(self.fail) & set(self.pass_ if isinstance(self.pass_, list) else [])
+        if both:
+            raise ValueError(f"checks both in pass and fail: {sorted(both)}")
+        return self
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    folder: Path
+    description: str
+    exercises: list[str]
+    timeout: float | None = None
+    requires: list[Requirement] = Field(default_factory=list)
+    patches: dict[str, list[Patch]] = Field(default_factory=dict)
+    expect: Expect
+
+    @field_validator("requires", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+
+def case_names() -> list[str]:
+    return sorted(p.name for p in CASES_DIR.iterdir() if (p / CASE_FILE).is_file())
+
+
+def load_case(name: str) -> Case:
+    folder = CASES_DIR / name
+    try:
+        data = yaml.safe_load((folder / CASE_FILE).read_text())
+        return Case(name=name, folder=folder, **data)
+    except Exception as exc:  # noqa: BLE001 - any problem with the file is the case's fault
+        raise CaseError(f"{name}/{CASE_FILE} is invalid: {exc}") from exc
+
+
+def _apply(name: str, target: str, text: str, patches: list[Patch]) -> str:
+    for i, patch in enumerate(patches, 1):
+        count = text.count(patch.old)
+        if count != 1:
+            where = "not found" if count == 0 else f"found {count} times (make it longer)"
+            raise CaseError(f"case {name}: patch {i} of {target}: the `old` text is {where} in "
+                            f"solutions/{target} (did the reference solution change?): {patch.old!r}")
+        text = text.replace(patch.old, patch.new)
+    return text
+
+
+def materialize(case: Case, dest: Path) -> Path:
+    """Build the case's submission under dest/submission (plus the sentinel dest/results.json); return it."""
+    course = load_course(ROOT / "course.yml")
+    submission = dest / "submission"
+    submission.mkdir(parents=True)
+    modules = {f"{e}/{course.exercise(e).module}" for e in case.exercises}
+    unknown = set(case.patches) - modules
+    if unknown:
+        raise CaseError(f"case {case.name}: patches for {sorted(unknown)}, which are not modules of {case.exercises}")
+    for target in sorted(modules):
+        source = ROOT / "solutions" / target
+        text = _apply(case.name, target, source.read_text(), case.patches.get(target, []))
+        (submission / target).parent.mkdir(parents=True, exist_ok=True)
+        (submission / target).write_text(text)
+    for path in sorted(case.folder.rglob("*")):  # shipped files win over patches
+        relative = path.relative_to(case.folder)
+        if path.is_file() and relative != Path(CASE_FILE) and "__pycache__" not in relative.parts:
+            (submission / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, submission / relative)
+    (dest / SENTINEL).write_text(SENTINEL_TEXT)
+    return submission
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Relative path -> sha256 (or "<dir>") of everything under folder."""
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        key = str(path.relative_to(folder))
+        out[key] = "<dir>" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def processes_with(marker: str, wait: float = 5.0) -> list[str]:
+    """'pid: cmdline' of every process whose command line contains marker (waits up to `wait` s for them to go)."""
+    end = time.monotonic() + wait
+    while True:
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if marker in cmdline:
+                found.append(f"{entry}: {cmdline.strip()}")
+        if not found or time.monotonic() >= end:
+            return found
+        time.sleep(0.2)
+
+
+def _short(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
+def compare(case: Case, report: GradeReport) -> list[str]:
+    """Human-readable differences between the report and the case's expectations ([] if it matches)."""
+    course = load_course(ROOT / "course.yml")
+    known = {c.id for e in case.exercises for c in course.exercise(e).checks}
+    results = {c.check: c for c in report.checks if c.exercise in case.exercises}
+    problems: list[str] = []
+    expect = case.expect
+    wanted_pass = sorted(known) if expect.pass_ == "all" else expect.pass_
+    for check in sorted(set(wanted_pass) | set(expect.fail)):
+        if check not in known:
+            problems.append(f"{check}: no such check in {case.exercises} (typo, or was it renamed?)")
+    for check in sorted(known - set(results)):
+        problems.append(f"{check}: missing from the report")
+    for check in wanted_pass:
+        got = results.get(check)
+        if got is not None and got.status != "passed":
+            problems.append(f"{check}: expected passed, got {got.status}: {_short(got.message)}")
+    for check, text in expect.fail.items():
+        got = results.get(check)
+        if got is None:
+            continue
+        if got.status != "failed":
+            problems.append(f"{check}: expected failed (with {text!r}), got {got.status}: {_short(got.message)}")
+        elif text.casefold() not in got.message.casefold():
+            problems.append(f"{check}: failed as expected, but the message lacks {text!r}: {_short(got.message)}")
+    for got in results.values():
+        if got.status == "error" and got.check not in expect.fail:
+            problems.append(f"{got.check}: grader error: {_short(got.message)}")
+        if expect.max_message_chars is not None and len(got.message) > expect.max_message_chars:
+            problems.append(f"{got.check}: message of {len(got.message)} characters, "
+                            f"more than {expect.max_message_chars}")
+    if expect.score is not None and abs(report.score - expect.score) > 1e-9:
+        problems.append(f"score: expected {expect.score:g}, got {report.score:g}")
+    return problems

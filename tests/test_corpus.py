@@ -1,0 +1,99 @@
+"""Grade every submission of the corpus (tests/submissions/) and compare with its case.yml.
+
+Also: grading is repeatable (the same submission, 10 runs through one sandbox, identical scores).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from autograder.checks.plugin import GradingPlugin, GradingSetup
+from autograder.course import load_course
+from autograder.grading.engine import _PYTEST_ARGS, grade
+from autograder.sandbox import SandboxUnavailable, detect_isolation
+
+from corpus import ROOT, SENTINEL, Case, compare, case_names, load_case, materialize, processes_with, snapshot
+
+pytestmark = pytest.mark.slow
+
+
+def _missing_requirement(case: Case) -> str | None:
+    if "bwrap" in case.requires:
+        try:
+            level = detect_isolation("bwrap")
+        except SandboxUnavailable as exc:
+            return f"case {case.name} needs bwrap isolation, which is unusable here: {exc}"
+    else:
+        level = detect_isolation()
+    if "cgroups" in case.requires and not level.cgroups:
+        return f"case {case.name} needs writable memory+pids cgroups, which this machine does not offer"
+    return None
+
+
+@pytest.fixture
+def built(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Case, Path]:
+    """The case (loaded and checked) and its materialized submission; building errors make the test ERROR."""
+    case = load_case(request.param)
+    submission = materialize(case, tmp_path)
+    return case, submission
+
+
+@pytest.mark.parametrize("built", case_names(), indirect=True)
+def test_case(built: tuple[Case, Path]) -> None:
+    case, submission = built
+    reason = _missing_requirement(case)
+    if reason:
+        pytest.skip(reason)
+    before = snapshot(submission.parent)
+    report = grade(submission, ROOT, exercises=case.exercises, timeout=case.timeout,
+                   isolation="bwrap" if "bwrap" in case.requires else None)
+    problems = compare(case, report)
+    after = snapshot(submission.parent)
+    if after != before:
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        problems.append(f"grading changed the submission folder or {SENTINEL}: {changed}")
+    if case.expect.no_process_with:
+        left = processes_with(case.expect.no_process_with)
+        if left:
+            problems.append(f"processes left behind after grading: {left}")
+    assert not problems, f"{case.name} ({case.description}):\n  " + "\n  ".join(problems)
+
+
+class _KeepSessions(GradingPlugin):
+    """A GradingPlugin whose sandboxes outlive one pytest run (closed by the test)."""
+
+    def pytest_sessionfinish(self) -> None:
+        pass
+
+
+REPEATS = 10
+# The cheaper checks of 07_iris: together they still call every function of the module.
+REPEAT_CHECKS = ("load_iris_data_split or split_is_seeded or classifier_structure or train_loss_decreases "
+                 "or evaluate_no_grad or accuracy_value or plot_losses or time_training_returns")
+
+
+def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
+    """The reference 07_iris graded 10 times through one sandbox: the same verdicts every time."""
+    submission = tmp_path / "submission"
+    (submission / "07_iris").mkdir(parents=True)
+    (submission / "07_iris" / "iris.py").write_text((ROOT / "solutions" / "07_iris" / "iris.py").read_text())
+    course = load_course(ROOT / "course.yml")
+    plugin = _KeepSessions(GradingSetup(course=course, submission=submission, reference=ROOT / "solutions",
+                                        level=detect_isolation(), timeout=30))
+    runs: list[dict[str, str]] = []
+    try:
+        for _ in range(REPEATS):
+            plugin.results.clear()
+            pytest.main([*_PYTEST_ARGS, "--rootdir", str(ROOT), "-k", REPEAT_CHECKS,
+                         str(ROOT / "solutions" / "07_iris" / "test_iris.py")], plugins=[plugin])
+            runs.append({r.check: r.status for r in plugin.results.values()})
+        sessions = len(plugin.pool.sessions)
+        restarts = sum(s.restarts for s in plugin.pool.sessions.values())
+    finally:
+        plugin.pool.close()
+    assert len(runs[0]) == 8 and set(runs[0].values()) == {"passed"}, runs[0]
+    assert all(run == runs[0] for run in runs), runs
+    assert sessions == 1 and restarts == 0, (sessions, restarts)
