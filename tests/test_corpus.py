@@ -15,9 +15,8 @@ from autograder.course import load_course
 from autograder.grading.engine import _PYTEST_ARGS, grade
 from autograder.sandbox import SandboxUnavailable, detect_isolation
 
-from corpus import ROOT, SENTINEL, Case, compare, case_names, load_case, materialize, processes_with, snapshot
-
-pytestmark = pytest.mark.slow
+from corpus import (ROOT, SENTINEL, Case, CaseError, Patch, compare, case_names, load_case, materialize,
+                    processes_with, snapshot)
 
 
 def _missing_requirement(case: Case) -> str | None:
@@ -41,6 +40,7 @@ def built(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Case, Path]:
     return case, submission
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("built", case_names(), indirect=True)
 def test_case(built: tuple[Case, Path]) -> None:
     case, submission = built
@@ -75,6 +75,7 @@ REPEAT_CHECKS = ("load_iris_data_split or split_is_seeded or classifier_structur
                  "or evaluate_no_grad or accuracy_value or plot_losses or time_training_returns")
 
 
+@pytest.mark.slow
 def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     """The reference 07_iris graded 10 times through one sandbox: the same verdicts every time."""
     submission = tmp_path / "submission"
@@ -97,3 +98,10 @@ def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     assert len(runs[0]) == 8 and set(runs[0].values()) == {"passed"}, runs[0]
     assert all(run == runs[0] for run in runs), runs
     assert sessions == 1 and restarts == 0, (sessions, restarts)
+
+
+def test_a_patch_that_no_longer_applies_is_a_loud_error(tmp_path: Path) -> None:
+    case = load_case("evaluate_without_eval_mode")
+    case = case.model_copy(update={"patches": {"07_iris/iris.py": [Patch(old="text the solution never had\n", new="")]}})
+    with pytest.raises(CaseError, match="not found in solutions/07_iris/iris.py"):
+        materialize(case, tmp_path)

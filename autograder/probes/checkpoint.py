@@ -7,6 +7,7 @@ never loads one. Adam is used throughout so that the optimizer's state is not em
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import numpy as np
@@ -94,6 +95,13 @@ def _grader_checkpoint(path: str, seed: int, epoch: int = 7, dropout: bool = Fal
     return model, optimizer, content
 
 
+def _load_error(exc: BaseException) -> str:
+    """The informative line of a torch.load error (for weights_only refusals: the unsupported global)."""
+    lines = [re.sub(r"\x1b\[[0-9;]*m", "", line).strip() for line in str(exc).splitlines()]
+    useful = [line for line in lines if "Unsupported global" in line or "Unsupported operand" in line]
+    return f"{type(exc).__name__}: {(useful or lines or [''])[0].split(' Please use')[0][:300]}"
+
+
 def _read_back(path: str) -> dict[str, Any]:
     """Load a student's checkpoint the safe way, in the child, and describe it."""
     if not os.path.isfile(path):
@@ -101,8 +109,7 @@ def _read_back(path: str) -> dict[str, Any]:
     try:
         ck = _torch_load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - refusal is the observation
-        return {"exists": True, "loadable": False, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}",
-                "numpy": "numpy" in str(exc)}
+        return {"exists": True, "loadable": False, "error": _load_error(exc), "numpy": "numpy" in str(exc)}
     info: dict[str, Any] = {"exists": True, "loadable": True, "type": type(ck).__name__}
     if isinstance(ck, dict):
         info["keys"] = sorted(str(k) for k in ck)

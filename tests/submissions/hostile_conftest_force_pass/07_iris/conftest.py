@@ -5,7 +5,10 @@ from pathlib import Path
 import pytest
 
 # Evidence: if the grader ever imports this file, the submission folder changes and the corpus test sees it.
-(Path(__file__).parent / "CONFTEST_WAS_LOADED").write_text("the grader imported the student's conftest.py\n")
+# (Not in the corpus's own copy, next to case.yml: a stray `pytest tests/submissions` must not dirty the repo.)
+_here = Path(__file__).resolve().parent
+if not any((folder / "case.yml").exists() for folder in (_here, _here.parent)):
+    (_here / "CONFTEST_WAS_LOADED").write_text("the grader imported the student's conftest.py\n")
 
 
 @pytest.hookimpl(hookwrapper=True)
