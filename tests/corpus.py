@@ -181,15 +181,17 @@ def _short(text: str, limit: int = 400) -> str:
 def compare(case: Case, report: GradeReport) -> list[str]:
     """Human-readable differences between the report and the case's expectations ([] if it matches)."""
     course = load_course(ROOT / "course.yml")
-    known = {c.id for e in case.exercises for c in course.exercise(e).checks}
-    results = {c.check: c for c in report.checks if c.exercise in case.exercises}
+    # a check is named by its id, or as exercise/id where two exercises share an id
+    known = {name for e in case.exercises for c in course.exercise(e).checks for name in (c.id, f"{e}/{c.id}")}
+    results = {name: c for c in report.checks if c.exercise in case.exercises
+               for name in (c.check, f"{c.exercise}/{c.check}")}
     problems: list[str] = []
     expect = case.expect
-    wanted_pass = sorted(known) if expect.pass_ == "all" else expect.pass_
+    wanted_pass = sorted(k for k in known if "/" in k) if expect.pass_ == "all" else expect.pass_
     for check in sorted(set(wanted_pass) | set(expect.fail)):
         if check not in known:
             problems.append(f"{check}: no such check in {case.exercises} (typo, or was it renamed?)")
-    for check in sorted(known - set(results)):
+    for check in sorted(k for k in known - set(results) if "/" in k):
         problems.append(f"{check}: missing from the report")
     for check in wanted_pass:
         got = results.get(check)
@@ -203,7 +205,7 @@ def compare(case: Case, report: GradeReport) -> list[str]:
             problems.append(f"{check}: expected failed (with {text!r}), got {got.status}: {_short(got.message)}")
         elif text.casefold() not in got.message.casefold():
             problems.append(f"{check}: failed as expected, but the message lacks {text!r}: {_short(got.message)}")
-    for got in results.values():
+    for got in {id(c): c for c in results.values()}.values():
         if got.status == "error" and got.check not in expect.fail:
             problems.append(f"{got.check}: grader error: {_short(got.message)}")
         if expect.max_message_chars is not None and len(got.message) > expect.max_message_chars:

@@ -22,7 +22,7 @@ from autograder.observe.plain import float_list
 from autograder.observe.recorders import ForwardRecorder, StepRecorder
 from autograder.observe.student import Student
 from autograder.probes import probe
-from autograder.probes.loop import RecordingMSE, VAL_BATCH, loaders, regression_data
+from autograder.probes.loop import VAL_BATCH, RecordingMSE, loaders, regression_data
 
 _torch_load = torch.load
 _torch_save = torch.save
@@ -227,7 +227,7 @@ def unsafe_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
     for function in ("load_checkpoint", "load_for_inference"):
         path = os.path.join(os.getcwd(), f"unsafe_{function}.pt")
         marker = os.path.join(os.getcwd(), f"marker_{function}")
-        model, optimizer, content = _grader_checkpoint(path, seed)
+        _, _, content = _grader_checkpoint(path, seed)
         content["note"] = _Payload(marker)
         _torch_save(content, path)
         fresh = _model(seed + 3)
@@ -235,6 +235,8 @@ def unsafe_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
         error = None
         try:
             student.call(function, *args)
+        except NotImplementedError:
+            raise                          # a stub: reported as 'not implemented yet'
         except Exception as exc:  # noqa: BLE001 - refusing the file is the right behaviour
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         results[function] = {"ran_payload": os.path.exists(marker), "error": error}
@@ -252,7 +254,7 @@ def device_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
     for function in ("load_checkpoint", "load_for_inference"):
         calls: list[dict[str, Any]] = []
 
-        def recording_load(*args: Any, **kwargs: Any) -> Any:
+        def recording_load(*args: Any, calls: list[dict[str, Any]] = calls, **kwargs: Any) -> Any:
             where = kwargs.get("map_location", args[1] if len(args) > 1 else None)
             calls.append({"map_location": None if where is None else str(where),
                           "kind": type(where).__name__, "weights_only": kwargs.get("weights_only")})
@@ -266,6 +268,8 @@ def device_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
         error = None
         try:
             student.call(function, *args)
+        except NotImplementedError:
+            raise                          # a stub: reported as 'not implemented yet'
         except Exception as exc:  # noqa: BLE001 - a device error is an observation
             error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         finally:

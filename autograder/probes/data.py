@@ -91,7 +91,7 @@ def _iterate(loader: Any) -> dict[str, Any]:
         sizes.append(int(xb.shape[0]) if xb.dim() else 1)
         xs = xb.detach().cpu().double().reshape(-1)
         ys = yb.detach().cpu().double().reshape(-1)
-        indices += [int(round(float(v))) for v in xs]
+        indices += [round(float(v)) for v in xs]
         paired = paired and xs.shape == ys.shape and bool(torch.equal(ys, 3 * xs + 0.5))
     return {"indices": indices, "sizes": sizes, "kinds": sorted(kinds), "paired": paired}
 

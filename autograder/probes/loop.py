@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.models import probe_device
 from autograder.observe.plain import float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
 from autograder.observe.student import Student
 from autograder.probes import probe
 
@@ -144,6 +144,8 @@ def device_run(student: Student, *, device: str, seed: int, function: str) -> di
                 student.call("train_loop", model, RecordingMSE(), optimizer, 1, train, val_loader=val)
         except Stop:
             pass
+        except NotImplementedError:
+            raise                          # a stub: reported as 'not implemented yet'
         except Exception as exc:  # noqa: BLE001 - a device error is an observation here
             if not fwd.calls:
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

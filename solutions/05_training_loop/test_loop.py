@@ -164,7 +164,7 @@ def test_batches_reach_model_device(student):
 
 
 def test_matches_reference(student, reference):
-    kwargs = dict(seed=11, n_epochs=6, validate=True)
+    kwargs = {"seed": 11, "n_epochs": 6, "validate": True}
     mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
     _pair(mine)
     expect(mine["losses"]["values"] is not None and np.allclose(mine["losses"]["values"], ref["losses"]["values"],

@@ -1,0 +1,134 @@
+"""Exercise 01: linear regression with numpy and batch gradient descent.
+
+We fit y = a + b * x to synthetic data whose true parameters we know
+(a = 1, b = 2), first by hand with gradient descent, then with scikit-learn,
+and check that both give the same answer.
+
+Everything here is numpy: no PyTorch yet.
+"""
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+
+
+def generate_data(
+    n: int = 100,
+    true_a: float = 1.0,
+    true_b: float = 2.0,
+    noise: float = 0.1,
+    seed: int = 42,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generate synthetic data for y = true_a + true_b * x + noise * epsilon.
+
+    Args:
+        n: number of points.
+        true_a: the true intercept.
+        true_b: the true slope.
+        noise: standard deviation of the Gaussian noise.
+        seed: seed of the one ``np.random.RandomState`` used for every draw.
+
+    Returns:
+        (x, y): two float64 numpy arrays of shape (n, 1). ``x`` is drawn first,
+        uniformly in [0, 1) with ``rand(n, 1)``; the noise is drawn next, with
+        ``randn(n, 1)``, from the same RandomState.
+    """
+    # TODO: draw x with rand(n, 1), then the noise with randn(n, 1), from ONE RandomState(seed), and build y.
+    rs = np.random.RandomState(seed)
+    x = rs.rand(n, 1)
+    epsilon = rs.randn(n, 1)
+    y = true_a + true_b * x + noise * epsilon
+    return x, y
+
+
+def train_val_split(
+    x: np.ndarray,
+    y: np.ndarray,
+    train_fraction: float = 0.8,
+    seed: int = 42,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle the points and split them into a training and a validation set.
+
+    Args:
+        x: numpy array of shape (n, 1).
+        y: numpy array of shape (n, 1).
+        train_fraction: fraction of the points used for training; the first
+            ``int(n * train_fraction)`` shuffled indices go to training.
+        seed: seed of the ``np.random.RandomState`` whose ``permutation(n)``
+            shuffles the indices.
+
+    Returns:
+        (x_train, y_train, x_val, y_val): numpy arrays of shapes
+        (n_train, 1), (n_train, 1), (n - n_train, 1), (n - n_train, 1),
+        same dtype as the inputs (80 / 20 points with the defaults).
+    """
+    # TODO: shuffle the indices with RandomState(seed).permutation and take the first int(n * train_fraction) for training.
+    n = len(x)
+    idx = np.random.RandomState(seed).permutation(n)
+    n_train = int(n * train_fraction)
+    train_idx, val_idx = idx[:n_train], idx[n_train:]
+    return x[train_idx], y[train_idx], x[val_idx], y[val_idx]
+
+
+def gradient_descent(
+    x: np.ndarray,
+    y: np.ndarray,
+    lr: float = 0.1,
+    n_epochs: int = 1000,
+    seed: int = 42,
+) -> tuple[float, float, list[float]]:
+    """Fit y = a + b * x by batch gradient descent on the mean squared error.
+
+    Args:
+        x: numpy array of shape (n, 1), the features.
+        y: numpy array of shape (n, 1), the targets.
+        lr: learning rate.
+        n_epochs: number of updates (one per epoch, on the whole batch).
+        seed: ``a`` then ``b`` are initialised with ``randn(1)`` each, drawn
+            in that order from one ``np.random.RandomState(seed)``.
+
+    Returns:
+        (a, b, losses): ``a`` and ``b`` are Python floats, the fitted
+        intercept and slope; ``losses`` is a list of ``n_epochs`` Python
+        floats, the MSE of each epoch computed before that epoch's update.
+    """
+    # TODO: initialise a then b with RandomState(seed).randn(1), then loop: predict, loss, gradients, update.
+    rs = np.random.RandomState(seed)
+    a = rs.randn(1)
+    b = rs.randn(1)
+
+    losses = []
+    for _ in range(n_epochs):
+        # Step 1: compute the model's predictions (forward pass)
+        yhat = a + b * x
+
+        # Step 2: compute the loss (mean squared error)
+        error = yhat - y
+        loss = (error**2).mean()
+        losses.append(float(loss))
+
+        # Step 3: compute the gradients of the loss with respect to a and b
+        a_grad = 2 * error.mean()
+        b_grad = 2 * (x * error).mean()
+
+        # Step 4: update the parameters, against the gradients
+        a = a - lr * a_grad
+        b = b - lr * b_grad
+
+    return float(a[0]), float(b[0]), losses
+
+
+def sklearn_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Fit the same linear regression with scikit-learn, as a sanity check.
+
+    Args:
+        x: numpy array of shape (n, 1), the features.
+        y: numpy array of shape (n, 1), the targets.
+
+    Returns:
+        (intercept, coef): two Python floats, the intercept (our ``a``) and
+        the slope (our ``b``) of ``sklearn.linear_model.LinearRegression``.
+    """
+    # TODO: fit sklearn's LinearRegression and return its intercept and slope as Python floats.
+    linr = LinearRegression()
+    linr.fit(x, y)
+    return float(linr.intercept_[0]), float(linr.coef_[0][0])

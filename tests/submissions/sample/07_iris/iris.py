@@ -1,0 +1,257 @@
+"""Exercise 07: classifying iris flowers with a two-layer network.
+
+The iris data set has 150 flowers, 4 measurements each (sepal length and
+width, petal length and width, in cm) and 3 species (labels 0, 1, 2). We split
+it into training and validation sets, train a small fully connected network
+with cross-entropy, and look at the loss curves, the accuracy and the
+training time.
+"""
+
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from matplotlib.figure import Figure
+from sklearn.datasets import load_iris
+from sklearn.model_selection import train_test_split
+
+
+def load_iris_data(
+    val_fraction: float = 0.25, seed: int = 42
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Load scikit-learn's iris data set and split it, stratified by species.
+
+    Args:
+        val_fraction: fraction of the 150 flowers kept for validation
+            (``test_size`` of ``train_test_split``).
+        seed: ``random_state`` of ``train_test_split``.
+
+    Returns:
+        (x_train, y_train, x_val, y_val): features are float32 CPU tensors of
+        shape (N, 4), labels int64 CPU tensors of shape (N,) with values in
+        {0, 1, 2}. With the defaults, N = 112 for training and 38 for
+        validation, with the three species in the same proportions in both.
+    """
+    # TODO: split sklearn's iris with train_test_split (stratified, seeded) and convert it to tensors.
+    iris = load_iris()
+    x_train, x_val, y_train, y_val = train_test_split(
+        iris.data,
+        iris.target,
+        test_size=val_fraction,
+        stratify=iris.target,
+        random_state=seed,
+    )
+    # Features as float32 (the dtype of the layers' weights), labels as int64
+    # (what nn.CrossEntropyLoss expects as class indices)
+    return (
+        torch.as_tensor(x_train, dtype=torch.float32),
+        torch.as_tensor(y_train, dtype=torch.int64),
+        torch.as_tensor(x_val, dtype=torch.float32),
+        torch.as_tensor(y_val, dtype=torch.int64),
+    )
+
+
+class IrisClassifier(nn.Module):
+    """A two-layer fully connected network: fc1 -> ReLU -> fc2.
+
+    Attributes:
+        fc1: ``nn.Linear(n_features, n_hidden)``.
+        fc2: ``nn.Linear(n_hidden, n_classes)``.
+    """
+
+    def __init__(self, n_features: int = 4, n_hidden: int = 1024, n_classes: int = 3) -> None:
+        """Create the two layers.
+
+        Args:
+            n_features: number of input features (4 for iris).
+            n_hidden: number of hidden units.
+            n_classes: number of classes, i.e. of output logits (3 for iris).
+        """
+        super().__init__()
+        # TODO: create self.fc1 (n_features -> n_hidden) and self.fc2 (n_hidden -> n_classes).
+        self.fc1 = nn.Linear(n_features, n_hidden)
+        self.fc2 = nn.Linear(n_hidden, n_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Compute the logits.
+
+        Args:
+            x: float32 tensor of shape (N, n_features) on the model's device.
+
+        Returns:
+            float32 tensor of shape (N, n_classes), the logits (no softmax:
+            ``nn.CrossEntropyLoss`` applies log-softmax itself).
+        """
+        # TODO: apply fc1, a ReLU, then fc2, and return the logits.
+        x = F.relu(self.fc1(x))
+        return self.fc2(x)
+
+
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Compute the cross-entropy loss of ``model`` on data it does not train on.
+
+    Args:
+        model: a classifier returning logits of shape (N, n_classes); its
+            device is taken from its parameters.
+        x: float32 tensor of shape (N, n_features), any device (moved to the model's).
+        y: int64 tensor of shape (N,), class indices, any device.
+
+    Returns:
+        the mean cross-entropy, a Python float. Computed in eval mode under
+        ``torch.no_grad()``; the model is left in eval mode.
+    """
+    # TODO: set eval mode and, under torch.no_grad(), return the cross-entropy as a float.
+    device = next(model.parameters()).device
+    x, y = x.to(device), y.to(device)
+    with torch.no_grad():
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+    return loss.item()
+
+
+def train(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n_epochs: int = 3000,
+    lr: float = 1e-4,
+    x_val: torch.Tensor | None = None,
+    y_val: torch.Tensor | None = None,
+) -> tuple[list[float], list[float]]:
+    """Train ``model`` full-batch with cross-entropy and Adam.
+
+    Args:
+        model: a classifier returning logits of shape (N, n_classes), trained
+            in place; its device is taken from its parameters.
+        x: float32 tensor of shape (N, n_features), any device (moved to the model's).
+        y: int64 tensor of shape (N,), class indices, any device.
+        n_epochs: number of full-batch steps.
+        lr: learning rate of ``torch.optim.Adam``.
+        x_val: optional float32 tensor of shape (M, n_features), validation features.
+        y_val: optional int64 tensor of shape (M,), validation labels.
+
+    Returns:
+        (losses, val_losses): ``losses`` a list of ``n_epochs`` Python floats,
+        the training loss of each epoch (before its update); ``val_losses`` a
+        list of ``n_epochs`` Python floats from ``evaluate`` after each
+        epoch's update when validation data is given, else ``[]``.
+    """
+    # TODO: Adam and the loss once; per epoch: train mode, zero_grad, forward, loss, backward, step, evaluate if x_val given.
+    device = next(model.parameters()).device
+    x, y = x.to(device), y.to(device)
+    validate = x_val is not None and y_val is not None
+    if validate:
+        x_val, y_val = x_val.to(device), y_val.to(device)
+
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+    losses = []
+    val_losses = []
+    for _ in range(n_epochs):
+        # evaluate() switches to eval mode, so switch back every epoch
+        model.train()
+        optimizer.zero_grad()
+        logits = model(x)
+        loss = loss_fn(logits, y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+        if validate:
+            val_losses.append(evaluate(model, x_val, y_val))
+    return losses, val_losses
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Compute the fraction of points whose predicted class is right.
+
+    Args:
+        model: a classifier returning logits of shape (N, n_classes); its
+            device is taken from its parameters.
+        x: float32 tensor of shape (N, n_features), any device.
+        y: int64 tensor of shape (N,), class indices, any device.
+
+    Returns:
+        a Python float in [0, 1]: the fraction of rows where the argmax of the
+        logits equals ``y``. Computed in eval mode under ``torch.no_grad()``.
+    """
+    # TODO: in eval mode, without gradients, compare the argmax of the logits with y and return the mean as a float.
+    device = next(model.parameters()).device
+    x, y = x.to(device), y.to(device)
+    model.eval()
+    with torch.no_grad():
+        predictions = model(x).argmax(dim=1)
+        correct = (predictions == y).float().mean()
+    return correct.item()
+
+
+def plot_losses(losses: list[float], val_losses: list[float] | None = None) -> Figure:
+    """Plot the training (and validation) loss against the epochs.
+
+    Args:
+        losses: training loss of each epoch (list of floats).
+        val_losses: optional validation loss of each epoch (list of floats);
+            nothing is drawn for it when None or empty.
+
+    Returns:
+        a ``matplotlib.figure.Figure`` with one Axes: x label ``"epoch"``,
+        y label ``"loss"``, lines labelled ``"training"`` (and
+        ``"validation"``) in a legend. The figure is not shown.
+    """
+    # TODO: one Figure, one Axes: curves labelled "training"/"validation", axis labels, legend.
+    # A Figure made directly (not through pyplot) is not kept by pyplot's
+    # global state; a notebook still displays it when it is returned
+    fig = Figure(figsize=(8, 4), layout="tight")
+    ax = fig.subplots()
+    epochs = range(1, len(losses) + 1)
+    ax.plot(epochs, losses, label="training", c="b")
+    if val_losses:
+        ax.plot(range(1, len(val_losses) + 1), val_losses, label="validation", c="r")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
+    return fig
+
+
+def time_training(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    n_epochs: int = 3000,
+    lr: float = 1e-4,
+) -> tuple[float, list[float]]:
+    """Measure the wall-clock time of ``train(model, x, y, n_epochs, lr)``.
+
+    GPU work runs asynchronously: on a CUDA or MPS device the accelerator is
+    synchronised before starting and before stopping the clock, so that the
+    time covers all the work.
+
+    Args:
+        model: the classifier to train (in place), on any device.
+        x: float32 tensor of shape (N, n_features).
+        y: int64 tensor of shape (N,).
+        n_epochs: number of epochs given to ``train``.
+        lr: learning rate given to ``train``.
+
+    Returns:
+        (seconds, losses): the elapsed time as a Python float (from
+        ``time.perf_counter``), and the list of ``n_epochs`` training losses
+        returned by ``train``.
+    """
+    # TODO: synchronise the accelerator if any, read time.perf_counter, train, synchronise again, read the clock.
+    device = next(model.parameters()).device
+
+    def synchronize() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        elif device.type == "mps":
+            torch.mps.synchronize()
+
+    synchronize()
+    start = time.perf_counter()
+    losses, _ = train(model, x, y, n_epochs=n_epochs, lr=lr)
+    synchronize()
+    seconds = time.perf_counter() - start
+    return seconds, losses
