@@ -124,6 +124,7 @@ class GradingPlugin:
 
     def _handle(self, request: pytest.FixtureRequest, folder: Path, label: str,
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
+        self._ensure_setup(request.path)
         session = self.pool.get(folder)
         handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
                                 timing=self.timing, timeout=self.setup.timeout, log=self.probe_log)
@@ -138,6 +139,7 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> ExerciseHandle:
         """The submission's code for this exercise, run in the sandbox."""
+        self._ensure_setup(request.path)
         return self._handle(request, self.submission_for(request.path), "student")
 
     @pytest.fixture

@@ -43,9 +43,14 @@ def print_grade(report: GradeReport, console: Console, *, verbose_failures: bool
                   Text(f"{_fmt(report.score)}/{_fmt(report.max_score)}", style="bold"))
     console.print(table)
     if verbose_failures:
-        for check in report.checks:
-            if check.status != "passed":
-                console.print(_check_line(check, title=check.name))
+        for exercise in report.exercises:
+            messages = {c.message for c in exercise.checks}
+            if len(exercise.checks) > 1 and len(messages) == 1 and exercise.score == 0:
+                console.print(Text(f"  ✗ {exercise.id}: {messages.pop()}", style="red"))
+                continue
+            for check in exercise.checks:
+                if check.status != "passed":
+                    console.print(_check_line(check, title=check.name))
     console.print(f"device: {report.device}   torch: {report.torch_version or '?'}   "
                   f"time: {report.execution_time:.1f} s")
     console.print(f"isolation: {report.isolation}", style="dim")
