@@ -309,3 +309,10 @@ def test_detect_isolation_choices(monkeypatch: pytest.MonkeyPatch) -> None:
         detect_isolation(require="bwrap")
     monkeypatch.delenv("AUTOGRADER_ISOLATION")
     assert detect_isolation().name == "process"
+
+
+def test_ci_grades_at_the_strong_isolation_level() -> None:
+    """CI installs bubblewrap (.ci/install-bubblewrap) and must test the strong level, not silently skip it."""
+    if not os.environ.get("CI"):
+        pytest.skip("outside CI the strongest available level is used, whatever it is")
+    assert detect_isolation().name == "bwrap"
