@@ -111,10 +111,12 @@ def loaders(student: Student, *, device: str, seed: int, batch_size: int) -> dic
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return {"ok_pair": False, "type": type(out).__name__}
     train, val = out
+    torch.manual_seed(seed + 1001)  # a loader that shuffles with the global RNG now depends on what ran before
     result: dict[str, Any] = {"ok_pair": True, "types": [type(train).__name__, type(val).__name__]}
     result["train1"], result["train2"] = _batches(train), _batches(train)
     result["val1"], result["val2"] = _batches(val), _batches(val)
     again = student.call("make_iris_loaders", batch_size=batch_size, seed=seed)
+    torch.manual_seed(seed + 2002)
     result["again_train1"] = _batches(again[0]) if isinstance(again, (tuple, list)) and len(again) == 2 else None
     x, y, xv, yv = iris_tensors(seed)
     result["split"] = {"x_train": to_numpy(x), "y_train": to_numpy(y), "x_val": to_numpy(xv), "y_val": to_numpy(yv)}

@@ -202,11 +202,16 @@ def test_gradient_descent_hidden_line(student):
         setting = f"(data with a=-0.5, b=3.0; lr={lr}, n_epochs={n_epochs}, seed={init_seed})"
         bad = next((i for i, (g, w) in enumerate(zip(losses, want_losses)) if abs(g - w) > 1e-8 * max(1.0, w)), None)
         if bad is not None:
+            # losses[i] == want_losses[i + 1] for every epoch: each loss was taken one update too late
+            late = len(losses) > 1 and all(abs(g - w) <= 1e-8 * max(1.0, w)
+                                           for g, w in zip(losses[:-1], want_losses[1:]))
             fail(f"the losses of batch gradient descent {setting}, epoch by epoch",
                  f"epoch {bad}: loss {losses[bad]:.8f}, expected {want_losses[bad]:.8f}",
-                 cause="the seed, lr or n_epochs argument is ignored, the gradients are not those of the MSE, "
+                 cause="the loss is recorded after the update of a and b, not before it" if late else
+                       "the seed, lr or n_epochs argument is ignored, the gradients are not those of the MSE, "
                        "or the result does not come from gradient descent (closed form, hard-coded numbers)",
-                 fix="use the arguments you are given; a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean(), "
+                 fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b" if late else
+                     "use the arguments you are given; a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean(), "
                      "then update both with lr")
         expect(abs(a - want_a) < 1e-8 and abs(b - want_b) < 1e-8,
                f"a={want_a:.6f}, b={want_b:.6f} after gradient descent {setting}", f"a={a:.6f}, b={b:.6f}",
