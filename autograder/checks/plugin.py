@@ -76,6 +76,7 @@ class GradingPlugin:
         self.torch_version = ""
         self._reference_memo: dict[str, Any] = {}
         self.timing: dict[str, float] = {}
+        self.curves: dict[str, dict[str, list[float]]] = {}
         self.probe_log: list[dict[str, Any]] = []
         self._handles: dict[str, list[ExerciseHandle]] = {}
 
@@ -105,10 +106,13 @@ class GradingPlugin:
     def submission_for(self, test_path: Path) -> Path:
         return self.setup.submission or test_path.parent.parent
 
-    def start(self, submission: Path) -> None:
-        """Start the sandboxes early so that torch imports overlap with other work."""
+    def start(self, submission: Path, *, reference: bool = True) -> None:
+        """Start the sandboxes early so that torch imports overlap with other work.
+
+        reference=False when no check to run asks for the reference: its sandbox is then never started.
+        """
         self.pool.get(submission)
-        if self.setup.reference is not None:
+        if reference and self.setup.reference is not None:
             self.pool.get(self.setup.reference)
 
     def _exercise(self, test_path: Path) -> Exercise:
@@ -127,7 +131,8 @@ class GradingPlugin:
         self._ensure_setup(request.path)
         session = self.pool.get(folder)
         handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
-                                timing=self.timing, timeout=self.setup.timeout, log=self.probe_log)
+                                timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
+                                curves=self.curves)
         self._handles.setdefault(request.node.nodeid, []).append(handle)
         return handle
 

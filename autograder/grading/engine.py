@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import time
 from pathlib import Path
 from typing import Literal
@@ -28,6 +29,13 @@ def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
         return list(course.exercises)
     wanted = {course.exercise(name).id for name in names}
     return [e for e in course.exercises if e.id in wanted]
+
+
+def uses_fixture(test_file: Path, name: str) -> bool:
+    """Whether any test function in the file takes the fixture `name` as a parameter."""
+    tree = ast.parse(test_file.read_text(), filename=str(test_file))
+    return any(isinstance(node, ast.FunctionDef) and node.name.startswith("test")
+               and any(arg.arg == name for arg in node.args.args) for node in tree.body)
 
 
 def _missing(exercise: Exercise, submission: Path) -> str | None:
@@ -70,7 +78,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         folder = course_root / "solutions" if tests == "solutions" else submission
         test_files.append(str(folder / exercise.id / exercise.test_file))
     if test_files:
-        plugin.start(submission)
+        plugin.start(submission, reference=any(uses_fixture(Path(f), "reference") for f in test_files))
         code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *test_files], plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()
@@ -88,4 +96,5 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     return GradeReport(submission=str(submission), exercises=[results[e.id] for e in chosen],
                        device=plugin.device or device, isolation=plugin.level.describe(limits),
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
-                       timing=dict(plugin.timing), probes=list(plugin.probe_log))
+                       timing=dict(plugin.timing), probes=list(plugin.probe_log),
+                       curves=dict(plugin.curves))

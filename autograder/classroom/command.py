@@ -1,0 +1,69 @@
+"""The `autograder grade-all` subcommand."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from autograder.classroom.discover import SubmissionsError
+from autograder.classroom.grade_all import grade_all
+from autograder.classroom.job import Settings
+from autograder.course import ManifestError, find_course_root, load_course
+from autograder.grading.engine import select_exercises
+
+EXIT_GRADER_ERROR = 3
+EXIT_INTERRUPTED = 130
+
+
+@click.command(name="grade-all")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Submissions graded at the same time (one worker process each).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"), show_default=True,
+              help="Results folder: one folder per student, gradebook.csv, summary.txt, summary.png.")
+@click.option("--force", is_flag=True, help="Grade again students whose submission has not changed.")
+@click.option("--exercise", "exercise_names", multiple=True, help="Grade only this exercise (repeatable).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=None,
+              help="Time limit in seconds for each check's student code (default: from course.yml).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
+@click.option("--isolation", type=click.Choice(["bwrap", "process"]), default=None,
+              help="Require an isolation level (default: strongest available).")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exercise_names: tuple[str, ...],
+                      timeout: float | None, device: str, isolation: str | None, cluster: str | None,
+                      course: Path | None) -> None:
+    """Grade a class: SUBMISSIONS is a folder of student folders or zips, or the zip an LMS exports.
+
+    Re-running skips students already graded whose submission is unchanged; an interrupted run
+    keeps every finished student. Exit status 3 when some submission could not be graded.
+    """
+    try:
+        root = find_course_root(course or Path.cwd())
+        select_exercises(load_course(root / "course.yml"), list(exercise_names) or None)
+    except FileNotFoundError as exc:
+        raise click.UsageError(f"{exc}. Run inside the course folder or pass --course.") from None
+    except ManifestError as exc:
+        raise click.ClickException(str(exc)) from None
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    settings = Settings(root, tuple(exercise_names), device, timeout, isolation)
+    console = Console()
+    try:
+        run = grade_all(submissions.resolve(), settings, out.resolve(), jobs=jobs, force=force, cluster=cluster,
+                        console=console)
+    except SubmissionsError as exc:
+        raise click.ClickException(f"{submissions}: {exc}") from None
+    except KeyboardInterrupt:
+        console.print(f"interrupted: finished students are kept in {out}; run again to grade the rest")
+        sys.exit(EXIT_INTERRUPTED)
+    console.print(run.summary, end="", markup=False, highlight=False, soft_wrap=True)
+    console.print(f"graded {len(run.graded)}, skipped {len(run.skipped)} (unchanged), "
+                  f"failed {len(run.errors)}; gradebook: {out / 'gradebook.csv'}, plot: {out / 'summary.png'}",
+                  soft_wrap=True)
+    if run.errors:
+        sys.exit(EXIT_GRADER_ERROR)

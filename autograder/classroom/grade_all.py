@@ -1,0 +1,72 @@
+"""`autograder grade-all`: find the students, grade those not yet graded, then write the gradebook and summary."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from autograder.classroom.cluster import run_cluster
+from autograder.classroom.discover import discover, submission_hash
+from autograder.classroom.gradebook import write_gradebook
+from autograder.classroom.job import Job, Settings
+from autograder.classroom.runner import run_local
+from autograder.classroom.store import Store
+from autograder.classroom.summary import write_summary
+from autograder.course import load_course
+from autograder.grading.engine import select_exercises
+
+
+@dataclass
+class ClassRun:
+    """What one `grade-all` run did."""
+
+    graded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)        # already graded, submission unchanged
+    errors: dict[str, str] = field(default_factory=dict)     # student → why the grader could not grade it
+    summary: str = ""
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("elapsed"),
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console)
+
+
+def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1, force: bool = False,
+              cluster: object | None = None, console: Console | None = None) -> ClassRun:
+    """Grade every student in `submissions` into `out` (locally on `jobs` processes, or on a Dask `cluster`)."""
+    console = console or Console()
+    store = Store(out)
+    students = discover(submissions, out / "unpacked")
+    run, todo, key = ClassRun(), [], settings.key
+    for student in students:
+        digest = submission_hash(student.source)
+        if not force and store.is_current(student.id, digest, key):
+            run.skipped.append(student.id)
+        else:
+            todo.append(Job(student, digest, settings))
+    console.print(f"{len(students)} students: {len(todo)} to grade, {len(run.skipped)} already graded"
+                  + (f", on the Dask cluster {cluster}" if cluster else f", {jobs} worker(s)"))
+    finished = run_cluster(todo, cluster, store) if cluster else run_local(todo, jobs, store)
+    with _progress(console) as progress, closing(finished):
+        task = progress.add_task("grading", total=len(todo))
+        for job, answer in finished:
+            if isinstance(answer, str):
+                run.errors[job.student.id] = answer
+                progress.console.print(f"! {job.student.id}: not graded, the grader failed: {answer}", style="magenta",
+                                       markup=False, soft_wrap=True)
+            else:
+                run.graded.append(job.student.id)
+                score, max_score = answer.results["score"], answer.results["max_score"]
+                progress.console.print(f"✓ {job.student.id}: {score:g}/{max_score:g}" +
+                                       (f"  ({answer.note})" if answer.note else ""), markup=False, soft_wrap=True)
+            progress.advance(task)
+    stored = {sid: item for sid, item in store.outcomes([s.id for s in students]).items() if item[0]["key"] == key}
+    course = load_course(settings.course_root / "course.yml")
+    exercises = [e.id for e in select_exercises(course, list(settings.exercises) or None)]
+    write_gradebook(out / "gradebook.csv", exercises, stored)
+    run.summary = write_summary(out, [results for _, results in stored.values()])
+    return run

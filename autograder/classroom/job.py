@@ -1,0 +1,105 @@
+"""The per-student job, the same locally and on a Dask worker: unpack if needed, grade, render the reports."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+
+from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
+from autograder.classroom.store import Outcome
+from autograder.course import load_course
+from autograder.grading.engine import grade, select_exercises
+from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.reports.gradescope import to_gradescope
+from autograder.reports.terminal import print_grade
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How every student of a run is graded."""
+
+    course_root: Path
+    exercises: tuple[str, ...] = ()
+    device: str = "auto"
+    timeout: float | None = None
+    isolation: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device."""
+        text = (self.course_root / "course.yml").read_text()
+        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, text])
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Job:
+    """Grade one student with `settings`."""
+
+    student: Student
+    submission_hash: str
+    settings: Settings
+
+
+_ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
+
+
+def one_thread() -> None:
+    """One torch/BLAS thread in this process (a worker grades one submission at a time)."""
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = "1"
+
+
+def _refused(settings: Settings, student: Student, reason: str) -> GradeReport:
+    """A report with every check failed by `reason` (an archive that could not be unpacked)."""
+    course = load_course(settings.course_root / "course.yml")
+    exercises = [ExerciseResult(e.id, e.title, [CheckResult(e.id, c.id, c.title, c.points, "failed", reason,
+                                                            c.visibility, c.hint) for c in e.checks])
+                 for e in select_exercises(course, list(settings.exercises) or None)]
+    return GradeReport(submission=str(student.source), exercises=exercises, device="-", isolation="not run")
+
+
+def _text(report: GradeReport) -> str:
+    buffer = io.StringIO()
+    print_grade(report, Console(file=buffer, width=110, no_color=True, highlight=False))
+    return buffer.getvalue()
+
+
+def run_job(job: Job) -> Outcome:
+    """Grade one student. Raises GraderError/SandboxUnavailable when the grader itself could not run."""
+    one_thread()
+    with _ONE_AT_A_TIME:
+        return _run(job)
+
+
+def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
+    """The student's report, and a note when the submission was refused before grading."""
+    folder = student.source
+    if student.is_archive:
+        try:
+            safe_extract(student.source, tmp / "unpacked")
+        except UnsafeArchive as exc:
+            note = f"submission refused: {exc}"
+            return _refused(settings, student, note), note
+        folder = tmp / "unpacked"
+    return grade(submission_root(folder), settings.course_root, exercises=list(settings.exercises) or None,
+                 device=settings.device, isolation=settings.isolation, timeout=settings.timeout), ""
+
+
+def _run(job: Job) -> Outcome:
+    settings, student = job.settings, job.student
+    with tempfile.TemporaryDirectory(prefix="grade-all-") as tmp:
+        report, note = _grade(settings, student, Path(tmp))
+    report.submission = f"{student.id} ({student.source.name})"
+    return Outcome(student=student.id, submission_hash=job.submission_hash, key=settings.key,
+                   results=to_gradescope(report), report=_text(report),
+                   exercises={e.id: e.score for e in report.exercises},
+                   max_exercises={e.id: e.max_score for e in report.exercises}, note=note)
