@@ -9,10 +9,13 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from autograder.classroom.command import grade_all_command
 from autograder.course import ManifestError, find_course_root, load_course
 from autograder.grading.engine import grade, select_exercises
+from autograder.notebook.commands import nbgrader_group
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
+from autograder.reports.markdown import write_markdown
 from autograder.reports.terminal import print_check, print_grade
 from autograder.runner.session import GraderError
 from autograder.sandbox import SandboxUnavailable
@@ -42,6 +45,10 @@ def _load(root: Path):
 @click.version_option(package_name="pytorch-step-by-step-kit")
 def main() -> None:
     """PyTorch step by step: check your exercises, or grade submissions."""
+
+
+main.add_command(grade_all_command)
+main.add_command(nbgrader_group)
 
 
 @main.command()
@@ -86,6 +93,10 @@ def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Pa
 @click.option("--exercise", "exercise_names", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), help="Write Gradescope results.json here.")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here.")
+@click.option("--html", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a self-contained HTML report (checks, hints, loss curves) here.")
+@click.option("--markdown", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write a Markdown summary here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 @click.option("--json", "as_json", is_flag=True, help="Print the Gradescope JSON on stdout instead of the table.")
 @click.option("--quiet", is_flag=True, help="Print only the total.")
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
@@ -95,8 +106,9 @@ def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Pa
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with status 1 when the score is below this percentage.")
 @click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
-def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None, as_json: bool,
-                  quiet: bool, device: str, isolation: str | None, timeout: float | None, fail_under: float | None,
+def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None,
+                  html: Path | None, markdown: Path | None, as_json: bool, quiet: bool, device: str,
+                  isolation: str | None, timeout: float | None, fail_under: float | None,
                   course: Path | None) -> None:
     """Grade the submission in PATH (laid out like exercises/) with visible and hidden checks."""
     root = _course_root(course)
@@ -115,6 +127,12 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
         write_gradescope(report, results)
     if junit:
         write_junit(report, junit)
+    if html:
+        from autograder.reports.html import write_html
+
+        write_html(report, html, spec)
+    if markdown:
+        write_markdown(report, markdown)
     percent = 100.0 * report.score / report.max_score if report.max_score else 100.0
     if as_json:
         click.echo(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False))
@@ -149,3 +167,38 @@ def generate(check_only: bool, course: Path | None) -> None:
             click.echo(f"wrote {len(changed)} file(s) under exercises/")
     except GenerateError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def gradescope() -> None:
+    """Gradescope: build the autograder package."""
+
+
+@gradescope.command(name="build")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def gradescope_build(out: Path, course: Path | None) -> None:
+    """Write OUT (a .zip to upload as a Gradescope autograder): setup.sh, run_autograder and the kit."""
+    from autograder.integrations.gradescope import PackageError, build_package
+
+    root = _course_root(course)
+    _load(root)
+    try:
+        names = build_package(root, out)
+    except PackageError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {out} ({len(names)} files): upload it as the assignment's autograder")
+
+
+@main.command(name="ci-template")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
+def ci_template(path: Path | None) -> None:
+    """Print the GitHub Actions workflow for a student repository, or write it to PATH
+    (e.g. .github/workflows/autograder.yml)."""
+    from autograder.integrations.ci import workflow_text, write_workflow
+
+    if path is None:
+        click.echo(workflow_text(), nl=False)
+    else:
+        write_workflow(path)
+        click.echo(f"wrote {path}")

@@ -312,7 +312,7 @@ def test_detect_isolation_choices(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_ci_grades_at_the_strong_isolation_level() -> None:
-    """CI installs bubblewrap (.ci/install-bubblewrap) and must test the strong level, not silently skip it."""
+    """CI installs bubblewrap (.ci/install-os-packages) and must test the strong level, not silently skip it."""
     if not os.environ.get("CI"):
         pytest.skip("outside CI the strongest available level is used, whatever it is")
     assert detect_isolation().name == "bwrap"

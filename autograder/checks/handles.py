@@ -15,7 +15,8 @@ class ExerciseHandle:
 
     def __init__(self, session: Session, exercise: Exercise, device: str, *, label: str,
                  memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None,
-                 timeout: float | None = None, log: list[dict[str, Any]] | None = None) -> None:
+                 timeout: float | None = None, log: list[dict[str, Any]] | None = None,
+                 curves: dict[str, dict[str, list[float]]] | None = None) -> None:
         self.session = session
         self.exercise = exercise
         self.device = device
@@ -26,6 +27,7 @@ class ExerciseHandle:
         self._timeout = timeout
         self._log = log if log is not None else []
         self._timing = timing if timing is not None else {}
+        self._curves = curves if curves is not None else {}
 
     def probe(self, name: str, *, timeout: float | None = None, cache: bool = True, **kwargs: Any) -> Any:
         """Run probe `<module>.<name>` in a fresh child and return its observations.
@@ -60,3 +62,8 @@ class ExerciseHandle:
     def report_timing(self, **figures: float) -> None:
         """Record training-time figures (ratio, seconds, ...) for the report."""
         self._timing.update({f"{self.exercise.id}.{k}": float(v) for k, v in figures.items()})
+
+    def report_curve(self, name: str, values: list[float] | None) -> None:
+        """Record a loss history (e.g. "train", "validation") for the report's plots; None or empty is ignored."""
+        if values:
+            self._curves.setdefault(self.exercise.id, {})[f"{self.label}.{name}"] = [float(v) for v in values]

@@ -6,7 +6,7 @@ The grader registers a configured :class:`GradingPlugin`; a student who runs pla
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -35,14 +35,30 @@ class GradingSetup:
     level: IsolationLevel | None = None
     limits: Limits = Limits()
     timeout: float | None = None       # overrides every check's time limit (seconds)
+    shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
+
+
+@dataclass
+class SharedReference:
+    """A reference-solution sandbox and its memoized observations, reused across many grade() calls."""
+
+    session: Session
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.session.close()
 
 
 class SessionPool:
-    """One fork server per submission folder, started on first use and shared by all exercises."""
+    """One fork server per submission folder, started on first use and shared by all exercises.
 
-    def __init__(self, level: IsolationLevel, limits: Limits) -> None:
+    Sessions in `borrowed` belong to the caller: they are used but never closed here.
+    """
+
+    def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None) -> None:
         self.level, self.limits = level, limits
-        self.sessions: dict[Path, Session] = {}
+        self.borrowed = dict(borrowed or {})
+        self.sessions: dict[Path, Session] = dict(self.borrowed)
 
     def get(self, folder: Path) -> Session:
         folder = folder.resolve()
@@ -52,9 +68,10 @@ class SessionPool:
         return self.sessions[folder]
 
     def close(self) -> None:
-        for session in self.sessions.values():
-            session.close()
-        self.sessions.clear()
+        for folder, session in self.sessions.items():
+            if folder not in self.borrowed:
+                session.close()
+        self.sessions = dict(self.borrowed)
 
 
 def resolve_device(requested: str, info: dict[str, Any]) -> str:
@@ -74,7 +91,7 @@ class GradingPlugin:
         self.results: dict[str, CheckResult] = {}
         self.device: str | None = None
         self.torch_version = ""
-        self._reference_memo: dict[str, Any] = {}
+        self._reference_memo: dict[str, Any] = setup.shared_reference.memo if setup and setup.shared_reference else {}
         self.timing: dict[str, float] = {}
         self.curves: dict[str, dict[str, list[float]]] = {}
         self.probe_log: list[dict[str, Any]] = []
@@ -96,7 +113,9 @@ class GradingPlugin:
     @property
     def pool(self) -> SessionPool:
         if self._pool is None:
-            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits)
+            shared = self.setup.shared_reference
+            borrowed = {shared.session.submission: shared.session} if shared and self.setup.reference else {}
+            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed)
         return self._pool
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
 import json
@@ -16,7 +17,8 @@ from rich.console import Console
 from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
 from autograder.classroom.store import Outcome
 from autograder.course import load_course
-from autograder.grading.engine import grade, select_exercises
+from autograder.checks.plugin import SharedReference
+from autograder.grading.engine import grade, reference_session, select_exercises
 from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.terminal import print_grade
@@ -50,6 +52,16 @@ class Job:
 
 
 _ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
+_REFERENCES: dict[tuple[Path, str | None], SharedReference] = {}
+
+
+def _shared_reference(settings: Settings) -> SharedReference:
+    """This worker's reference sandbox, started once and reused for every student it grades."""
+    key = (settings.course_root, settings.isolation)
+    if key not in _REFERENCES:
+        _REFERENCES[key] = reference_session(settings.course_root, isolation=settings.isolation)
+        atexit.register(_REFERENCES[key].close)
+    return _REFERENCES[key]
 
 
 def one_thread() -> None:
@@ -91,7 +103,8 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
             return _refused(settings, student, note), note
         folder = tmp / "unpacked"
     return grade(submission_root(folder), settings.course_root, exercises=list(settings.exercises) or None,
-                 device=settings.device, isolation=settings.isolation, timeout=settings.timeout), ""
+                 device=settings.device, isolation=settings.isolation, timeout=settings.timeout,
+                 shared_reference=_shared_reference(settings)), ""
 
 
 def _run(job: Job) -> Outcome:

@@ -9,10 +9,10 @@ from typing import Literal
 
 import pytest
 
-from autograder.checks.plugin import GradingPlugin, GradingSetup
+from autograder.checks.plugin import GradingPlugin, GradingSetup, SharedReference
 from autograder.course import Course, Exercise, load_course
 from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
-from autograder.runner.session import GraderError
+from autograder.runner.session import GraderError, Session
 from autograder.sandbox import Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
@@ -52,12 +52,13 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
-          timeout: float | None = None) -> GradeReport:
+          timeout: float | None = None, shared_reference: SharedReference | None = None) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
     solution available to hidden checks. tests="submission": the visible tests found in the submission
-    itself (a student's own exercises/ folder), without the reference.
+    itself (a student's own exercises/ folder), without the reference. `shared_reference` (see
+    `reference_session`) lets many grade() calls share one reference sandbox and its observations.
     """
     start = time.perf_counter()
     submission = submission.resolve()
@@ -66,7 +67,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     level = detect_isolation(isolation)
     reference = course_root / "solutions" if tests == "solutions" else None
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
-                                        device=device, level=level, limits=limits, timeout=timeout))
+                                        device=device, level=level, limits=limits, timeout=timeout,
+                                        shared_reference=shared_reference))
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
     test_files: list[str] = []
     for exercise in chosen:
@@ -98,3 +100,10 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
                        timing=dict(plugin.timing), probes=list(plugin.probe_log),
                        curves=dict(plugin.curves))
+
+
+def reference_session(course_root: Path, *, isolation: str | None = None, limits: Limits = Limits()) -> SharedReference:
+    """A reference-solution sandbox to pass to several grade() calls (close it when done)."""
+    session = Session(course_root / "solutions", level=detect_isolation(isolation), limits=limits)
+    session.start()
+    return SharedReference(session)

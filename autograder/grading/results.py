@@ -64,6 +64,8 @@ class GradeReport:
     torch_version: str = ""
     execution_time: float = 0.0
     timing: dict[str, float] = field(default_factory=dict)
+    # loss histories per exercise, keyed "student.train", "reference.validation", ...: the HTML report plots them
+    curves: dict[str, dict[str, list[float]]] = field(default_factory=dict)
     probes: list[dict] = field(default_factory=list, repr=False)  # every probe request that ran, for benchmarks
 
     @property

@@ -145,9 +145,25 @@ def test_batches_reach_model_device(student):
                f"inputs on {got}", fix="move each batch with x.to(device), device = next(model.parameters()).device")
 
 
+def report_loss_curves(student, reference, **kwargs):
+    """The loss curves the HTML report plots, from a run with validation. A broken evaluate() is another
+    check's business: it only leaves the report without the student's curves."""
+    from autograder.checks import StudentProblem
+
+    try:
+        mine = student.probe("train_run", validate=True, timeout=30, **kwargs)
+    except StudentProblem:
+        return
+    ref = reference.probe("train_run", validate=True, **kwargs)
+    for handle, out in ((student, mine), (reference, ref)):
+        handle.report_curve("train", out["losses"]["values"])
+        handle.report_curve("validation", out["val_losses"]["values"])
+
+
 def test_train_matches_reference(student, reference):
     kwargs = dict(seed=11, n_epochs=150, lr=1e-3)
     mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
+    report_loss_curves(student, reference, **kwargs)
     l0 = mlp_cross_entropy(mine["before"], mine["x"], mine["y"])
     l1 = mlp_cross_entropy(mine["after"], mine["x"], mine["y"])
     r1 = mlp_cross_entropy(ref["after"], ref["x"], ref["y"])

@@ -1,0 +1,99 @@
+"""`autograder nbgrader build | autograde | grade`: the course as an nbgrader course."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+COURSE_OPTION = click.option("--course", type=click.Path(file_okay=False, path_type=Path),
+                             help="The course kit holding course.yml (default: found from here).")
+
+
+@click.group(name="nbgrader")
+def nbgrader_group() -> None:
+    """Run the course as an nbgrader course: build it, autograde in parallel, grade one notebook."""
+
+
+@nbgrader_group.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--exercise", "exercise_names", multiple=True, help="Build only this exercise (repeatable).")
+@click.option("--force", is_flag=True, help="Rebuild even if the folder holds student data.")
+@COURSE_OPTION
+def build(directory: Path, exercise_names: tuple[str, ...], force: bool, course: Path | None) -> None:
+    """Write DIRECTORY/nbgrader_config.py and DIRECTORY/source/<exercise>/<exercise>.ipynb from solutions/."""
+    from autograder.cli import _course_root, _load
+    from autograder.generate import GenerateError
+    from autograder.grading.engine import select_exercises
+
+    from .build import BuildRefused, build_course
+
+    root = _course_root(course)
+    spec = _load(root)
+    try:
+        chosen = select_exercises(spec, list(exercise_names) or None)
+        written = build_course(root, spec, directory, exercises=chosen, force=force)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    except (BuildRefused, GenerateError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {len(written)} file(s) under {directory}; next: cd {directory} && "
+               "nbgrader generate_assignment EXERCISE")
+
+
+@nbgrader_group.command()
+@click.argument("assignment")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=2, show_default=True,
+              help="How many students are autograded at the same time.")
+@click.option("--student", "students", multiple=True, help="Autograde only this student (repeatable).")
+@click.option("--force", is_flag=True, help="Autograde again students that were already autograded.")
+@click.option("--course", "course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("."), help="The nbgrader course folder (default: here).")
+def autograde(assignment: str, jobs: int, students: tuple[str, ...], force: bool, course_dir: Path) -> None:
+    """Run `nbgrader autograde ASSIGNMENT --student=ID` for every submission, JOBS at a time, on one gradebook."""
+    from .parallel import autograde_parallel
+
+    runs = autograde_parallel(course_dir.resolve(), assignment, jobs, list(students) or None, force)
+    if not runs:
+        raise click.ClickException(f"no submission of {assignment} in {course_dir / 'submitted'}")
+    for run in runs:
+        retried = f", {run.attempts} attempts" if run.attempts > 1 else ""
+        click.echo(f"{run.student}: {'ok' if run.returncode == 0 else 'FAILED'} ({run.seconds:.1f} s{retried})")
+        if run.returncode != 0:
+            click.echo(run.output[-3000:], err=True)
+    sys.exit(0 if all(run.returncode == 0 for run in runs) else 1)
+
+
+@nbgrader_group.command()
+@click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--exercise", help="The exercise (default: from the notebook's metadata, else its file name).")
+@click.option("--json", "as_json", is_flag=True, help="Print {grade_id: points} as JSON.")
+@COURSE_OPTION
+def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | None) -> None:
+    """Grade a student's filled-in notebook with every check, as nbgrader's autograde scores it."""
+    import nbformat
+
+    from autograder.cli import _course_root, _load
+
+    from .grading import grade_module, module_source
+
+    root = _course_root(course)
+    spec = _load(root)
+    content = nbformat.read(notebook, as_version=4)
+    exercise_id = exercise or content.metadata.get("autograder", {}).get("exercise") or notebook.stem
+    try:
+        spec.exercise(exercise_id)
+    except KeyError as exc:
+        raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    results = grade_module(exercise_id, module_source(content), root)
+    if as_json:
+        click.echo(json.dumps({check: result.points for check, result in results.items()}, indent=2))
+        return
+    for result in results.values():
+        click.echo(f"{result.points:g}/{result.max_points:g}  {result.check}: {result.status}")
+        if result.status != "passed":
+            click.echo("    " + result.message.replace("\n", "\n    "))
+    total, most = sum(r.points for r in results.values()), sum(r.max_points for r in results.values())
+    click.echo(f"{exercise_id}: {total:g}/{most:g}")

@@ -1,0 +1,108 @@
+"""Gradescope's autograder package (run end to end on a fake /autograder) and the CI workflow template."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from autograder.cli import main
+from autograder.course import load_course
+
+CLI = [sys.executable, "-m", "autograder"]
+KIT = ("autograder/cli.py", "solutions/07_iris/test_iris.py", "course.yml", "pyproject.toml", "constraints.txt",
+       "README.md", "autograder/reports/templates/report.html.j2")
+
+
+def build_zip(course_root: Path, out: Path) -> zipfile.ZipFile:
+    done = subprocess.run([*CLI, "gradescope", "build", str(out)], cwd=course_root, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return zipfile.ZipFile(out)
+
+
+def test_gradescope_zip_holds_the_scripts_and_the_kit(course_root: Path, tmp_path: Path) -> None:
+    with build_zip(course_root, tmp_path / "autograder.zip") as archive:
+        names = set(archive.namelist())
+        assert {"setup.sh", "run_autograder", *KIT} <= names
+        assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+        for script in ("setup.sh", "run_autograder"):
+            assert archive.getinfo(script).external_attr >> 16 & 0o111, f"{script} is executable"
+            archive.extract(script, tmp_path)
+            assert subprocess.run(["bash", "-n", str(tmp_path / script)]).returncode == 0
+
+
+def test_run_autograder_reports_a_grader_that_cannot_run(tmp_path: Path) -> None:
+    (tmp_path / "source").mkdir()
+    script = Path(__file__).parents[1] / "autograder" / "integrations" / "templates" / "run_autograder"
+    env = {**os.environ, "AUTOGRADER_ROOT": str(tmp_path), "AUTOGRADER_PYTHON": "false"}
+    assert subprocess.run(["bash", str(script)], env=env, capture_output=True, timeout=60).returncode == 0
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "could not run (exit status 1)" in results["output"]
+
+
+@pytest.mark.slow
+def test_run_autograder_grades_a_fake_autograder_folder(course_root: Path, tmp_path: Path) -> None:
+    """Gradescope's layout under AUTOGRADER_ROOT: source/ (the zip), submission/, results/; the current venv
+    stands in for the one setup.sh installs."""
+    root = tmp_path / "autograder"
+    with build_zip(course_root, tmp_path / "autograder.zip") as archive:
+        archive.extractall(root / "source")
+    exercises = ["01_numpy_regression", "04_data"]
+    for exercise in exercises:
+        shutil.copytree(course_root / "tests" / "submissions" / "sample" / exercise,
+                        root / "submission" / "exercises" / exercise)  # uploaded as a repository with exercises/
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
+           "AUTOGRADER_EXERCISES": " ".join(exercises)}
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    course = load_course(course_root / "course.yml")
+    expected = {f"{e} › {c.title}": c.visibility for e in exercises for c in course.exercise(e).checks}
+    assert {t["name"]: t["visibility"] for t in results["tests"]} == expected
+    assert "hidden" in expected.values() and "visible" in expected.values()
+    failed = {t["name"]: t["output"] for t in results["tests"] if t["status"] == "failed"}
+    assert failed and all(name.startswith("04_data") for name in failed), "the sample's 01 is right, 04 is not"
+    assert any("shuffle=False" in output for output in failed.values())
+    assert 0 < results["score"] < results["max_score"] == sum(c.points for e in exercises
+                                                              for c in course.exercise(e).checks)
+
+
+def _autograder_commands(workflow: dict) -> list[list[str]]:
+    """Every `autograder ...` command line in the workflow's run steps."""
+    commands = []
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            script = step.get("run", "").replace("\\\n", " ")
+            commands += [shlex.split(line) for line in script.splitlines() if line.strip().startswith("autograder")]
+    return commands
+
+
+def test_ci_template_is_valid_and_runs_commands_that_exist(tmp_path: Path) -> None:
+    runner = CliRunner()
+    written = runner.invoke(main, ["ci-template", str(tmp_path / ".github" / "workflows" / "autograder.yml")])
+    assert written.exit_code == 0, written.output
+    text = (tmp_path / ".github" / "workflows" / "autograder.yml").read_text()
+    assert runner.invoke(main, ["ci-template"]).output == text
+    workflow = yaml.safe_load(text)
+    assert set(workflow) >= {"name", "jobs"} and (True in workflow or "on" in workflow)  # YAML 1.1 reads `on` as True
+    commands = _autograder_commands(workflow)
+    grade = next(c for c in commands if c[1] == "grade")
+    assert {"--junit", "--results", "--markdown", "--fail-under"} <= set(grade)
+    assert '"$GITHUB_STEP_SUMMARY"' in text, "the summary is published in the job summary"
+    for command in commands:
+        subcommand = [word for word in command[1:] if not word.startswith("-")][:1]
+        shown = runner.invoke(main, [*subcommand, "--help"])
+        assert shown.exit_code == 0, f"`autograder {' '.join(subcommand)}` does not exist"
+        for option in (word.split("=")[0] for word in command if word.startswith("--")):
+            assert option in shown.output, f"`autograder {' '.join(subcommand)}` has no {option}"
