@@ -222,6 +222,7 @@ def _assert_class_scores(out: Path, max_score: float) -> None:
     assert "outside the submission folder" in (out / "students/f_escape/report.txt").read_text()
     assert "could not be unpacked" in (out / "students/e_corrupt/report.txt").read_text()
     assert "called exit" in (out / "students/b_hostile/report.txt").read_text()
+    assert "called exit" in (out / "students/b_hostile/report.html").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from autograder.checks.plugin import SharedReference
 from autograder.grading.engine import grade, reference_session, select_exercises
 from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.gradescope import to_gradescope
+from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade
 
 
@@ -114,5 +115,6 @@ def _run(job: Job) -> Outcome:
     report.submission = f"{student.id} ({student.source.name})"
     return Outcome(student=student.id, submission_hash=job.submission_hash, key=settings.key,
                    results=to_gradescope(report), report=_text(report),
+                   html=render_html(report, load_course(settings.course_root / "course.yml")),
                    exercises={e.id: e.score for e in report.exercises},
                    max_exercises={e.id: e.max_score for e in report.exercises}, note=note)

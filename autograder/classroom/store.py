@@ -2,6 +2,7 @@
 
     OUT/students/<id>/results.json   Gradescope format
     OUT/students/<id>/report.txt     the terminal report, as text
+    OUT/students/<id>/report.html    the HTML report (scores, messages, hints, loss curves), one file
     OUT/students/<id>/manifest.json  submission hash, grading key, scores: written last, it marks the student done
     OUT/grading.log                  one JSON line per committed grading (how many times each student was graded)
 """
@@ -25,6 +26,7 @@ class Outcome:
     key: str                                   # the grading settings (exercises, checks): a change regrades
     results: dict[str, Any]                    # Gradescope results.json
     report: str                                # text report
+    html: str = ""                             # the self-contained HTML report
     exercises: dict[str, float] = field(default_factory=dict)   # exercise id → points
     max_exercises: dict[str, float] = field(default_factory=dict)
     note: str = ""                             # e.g. why an archive was refused
@@ -73,7 +75,9 @@ class Store:
         (folder / "manifest.json").unlink(missing_ok=True)  # not done until the new results are all in place
         write_atomic(folder / "results.json", json.dumps(outcome.results, indent=2, ensure_ascii=False))
         write_atomic(folder / "report.txt", outcome.report)
-        manifest = {k: v for k, v in asdict(outcome).items() if k not in ("results", "report")}
+        if outcome.html:
+            write_atomic(folder / "report.html", outcome.html)
+        manifest = {k: v for k, v in asdict(outcome).items() if k not in ("results", "report", "html")}
         write_atomic(folder / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False))
         line = json.dumps({"student": outcome.student, "submission_hash": outcome.submission_hash}) + "\n"
         with open(self.root / "grading.log", "a", encoding="utf-8") as log:  # O_APPEND: one short write per line
