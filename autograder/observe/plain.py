@@ -40,16 +40,29 @@ def describe(value: Any) -> dict[str, Any]:
     return info
 
 
+def type_name(value: Any) -> str:
+    """Fully qualified type name, e.g. ``numpy.float64``."""
+    return type(value).__module__ + "." + type(value).__qualname__
+
+
+def number(value: Any) -> dict[str, Any]:
+    """Inspect a value the student returned as 'a Python float'."""
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError, RuntimeError):
+        as_float = None
+    return {"type": type_name(value), "is_float": type(value) is float, "value": as_float}
+
+
 def float_list(values: Any) -> dict[str, Any]:
-    """Inspect a list the student returned as 'list of Python floats'."""
+    """Inspect what the student returned as 'a list of Python floats'."""
     if not isinstance(values, (list, tuple)):
-        return {"ok": False, "type": type(values).__name__, "values": None}
-    kinds = sorted({type(v).__name__ for v in values})
-    values_out = []
+        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
+    out = []
     for v in values:
         try:
-            values_out.append(float(v))
-        except (TypeError, ValueError):
-            values_out.append(float("nan"))
-    return {"ok": all(type(v) is float for v in values), "type": type(values).__name__, "kinds": kinds,
-            "values": values_out}
+            out.append(float(v))
+        except (TypeError, ValueError, RuntimeError):
+            out.append(float("nan"))
+    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
+            "kinds": sorted({type_name(v) for v in values}), "values": out}

@@ -12,34 +12,11 @@ import numpy as np
 import torch
 
 from autograder.observe.models import probe_device
-from autograder.observe.plain import describe, to_numpy
+from autograder.observe.plain import describe, float_list, number, to_numpy
 from autograder.observe.student import Student
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
-
-
-def _number(value: Any) -> dict[str, Any]:
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError, RuntimeError):
-        as_float = None
-    return {"type": type(value).__module__ + "." + type(value).__qualname__, "is_float": type(value) is float,
-            "value": as_float}
-
-
-def _losses(values: Any) -> dict[str, Any]:
-    if not isinstance(values, (list, tuple)):
-        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
-    out = []
-    for v in values:
-        try:
-            out.append(float(v))
-        except (TypeError, ValueError, RuntimeError):
-            out.append(float("nan"))
-    kinds = sorted({type(v).__module__ + "." + type(v).__qualname__ for v in values})
-    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
-            "kinds": kinds, "values": out}
 
 
 def _tensor(value: Any) -> dict[str, Any]:
@@ -98,7 +75,7 @@ def step_run(student: Student, *, device: str, a0: float, b0: float, x: np.ndarr
     steps = []
     for _ in range(n_steps):
         got = student.call("manual_step", a, b, xt, yt, lr)
-        steps.append({"returned": _number(got), "a": float(a.detach()[0]), "b": float(b.detach()[0]),
+        steps.append({"returned": number(got), "a": float(a.detach()[0]), "b": float(b.detach()[0]),
                       "a_grad": _grad_state(a), "b_grad": _grad_state(b),
                       "leaves": bool(a.is_leaf and b.is_leaf), "requires_grad": bool(a.requires_grad and b.requires_grad),
                       "grad_enabled": bool(_is_grad_enabled())})
@@ -115,6 +92,6 @@ def fit_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, lr: 
     init = _grader_init(seed, "cpu")
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         return {"ok_triple": False, "type": type(out).__name__, "init": init}
-    return {"ok_triple": True, "a": _number(out[0]), "b": _number(out[1]), "losses": _losses(out[2]), "init": init,
+    return {"ok_triple": True, "a": number(out[0]), "b": number(out[1]), "losses": float_list(out[2]), "init": init,
             "x32": np.asarray(x, dtype=np.float32).astype(np.float64),
             "y32": np.asarray(y, dtype=np.float32).astype(np.float64)}

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from autograder.observe.models import probe_device
-from autograder.observe.plain import describe, state_dict, to_numpy
+from autograder.observe.plain import describe, float_list, number, state_dict, to_numpy
 from autograder.observe.recorders import (
     ForwardRecorder,
     GradAccumulationDetector,
@@ -25,29 +25,6 @@ from autograder.observe.student import Student
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
-
-
-def _number(value: Any) -> dict[str, Any]:
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError, RuntimeError):
-        as_float = None
-    return {"type": type(value).__module__ + "." + type(value).__qualname__, "is_float": type(value) is float,
-            "value": as_float}
-
-
-def _losses(values: Any) -> dict[str, Any]:
-    if not isinstance(values, (list, tuple)):
-        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
-    out = []
-    for v in values:
-        try:
-            out.append(float(v))
-        except (TypeError, ValueError, RuntimeError):
-            out.append(float("nan"))
-    kinds = sorted({type(v).__module__ + "." + type(v).__qualname__ for v in values})
-    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
-            "kinds": kinds, "values": out}
 
 
 def _params(model: nn.Module) -> dict[str, dict[str, Any]]:
@@ -155,7 +132,7 @@ def train_step_run(student: Student, *, device: str, seed: int, x: np.ndarray, y
         for _ in range(n_calls):
             got = train_step(xt, yt)
             states.append(state_dict(model))
-            calls.append({"returned": _number(got), "grad_state": _grad_state(model), "steps": steps.steps,
+            calls.append({"returned": number(got), "grad_state": _grad_state(model), "steps": steps.steps,
                           "forwards": len(fwd.calls), "loss_calls": len(loss_fn.calls),
                           "grad_enabled": bool(_is_grad_enabled())})
     return {"callable": True, "states": states, "calls": calls, "forwards": fwd.as_list(), "bypassed": fwd.bypassed(),
@@ -183,7 +160,7 @@ def fit_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.nd
     with ForwardRecorder(model) as fwd, StepRecorder(model) as steps, GradAccumulationDetector(model) as acc:
         losses = student.call("fit_model", model, xt, yt, lr=lr, n_epochs=n_epochs)
     forwards = fwd.as_list()
-    return {"losses": _losses(losses), "before": before, "after": state_dict(model), "steps": steps.as_dict(),
+    return {"losses": float_list(losses), "before": before, "after": state_dict(model), "steps": steps.as_dict(),
             "grad": acc.as_dict(), "made": made, "n_forwards": len(forwards), "bypassed": fwd.bypassed(),
             "eval_forwards": sum(1 for f in forwards if not f["training"] or not f["grad"]),
             "x32": xt.numpy().astype(np.float64), "y32": yt.numpy().astype(np.float64)}

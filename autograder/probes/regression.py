@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.observe.plain import describe
+from autograder.observe.plain import describe, float_list, number
 from autograder.observe.student import Student
 from autograder.probes import probe
 
@@ -22,30 +22,6 @@ def _array(value: Any) -> dict[str, Any]:
     info = describe(value)
     send = isinstance(value, np.ndarray) and value.dtype.name in _SENDABLE
     return {"info": info, "array": np.array(value, copy=True) if send else None}
-
-
-def _number(value: Any) -> dict[str, Any]:
-    """A returned scalar: its exact type, and its value when it converts to float."""
-    try:
-        as_float = float(value)
-    except (TypeError, ValueError):
-        as_float = None
-    return {"type": type(value).__module__ + "." + type(value).__qualname__,
-            "is_float": type(value) is float, "value": as_float}
-
-
-def _losses(values: Any) -> dict[str, Any]:
-    if not isinstance(values, (list, tuple)):
-        return {"ok": False, "type": type(values).__name__, "kinds": [], "values": None}
-    kinds = sorted({type(v).__module__ + "." + type(v).__qualname__ for v in values})
-    out = []
-    for v in values:
-        try:
-            out.append(float(v))
-        except (TypeError, ValueError):
-            out.append(float("nan"))
-    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
-            "kinds": kinds, "values": out}
 
 
 def _kwargs(**kwargs: Any) -> dict[str, Any]:
@@ -80,7 +56,7 @@ def gd_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, lr: f
     out = student.call("gradient_descent", x.copy(), y.copy(), **_kwargs(lr=lr, n_epochs=n_epochs, seed=seed))
     if not isinstance(out, (tuple, list)) or len(out) != 3:
         return {"ok_triple": False, "type": type(out).__name__}
-    return {"ok_triple": True, "a": _number(out[0]), "b": _number(out[1]), "losses": _losses(out[2])}
+    return {"ok_triple": True, "a": number(out[0]), "b": number(out[1]), "losses": float_list(out[2])}
 
 
 @probe
@@ -89,4 +65,4 @@ def sklearn_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray) 
     out = student.call("sklearn_fit", x.copy(), y.copy())
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return {"ok_pair": False, "type": type(out).__name__}
-    return {"ok_pair": True, "intercept": _number(out[0]), "coef": _number(out[1])}
+    return {"ok_pair": True, "intercept": number(out[0]), "coef": number(out[1])}
