@@ -79,7 +79,7 @@ def test_markdown_summary_lists_scores_and_failures() -> None:
 
 
 def test_junit_is_read_by_a_junit_parser(tmp_path: Path) -> None:
-    junitparser = pytest.importorskip("junitparser", reason="needs junitparser (the test extra: pip install -e ".[test]")")
+    junitparser = pytest.importorskip("junitparser", reason="needs junitparser (the test extra: pip install -e '.[test]')")
     path = tmp_path / "junit.xml"
     to_junit(sample_report()).write(path, encoding="utf-8", xml_declaration=True)
     suites = {suite.name: list(suite) for suite in junitparser.JUnitXml.fromfile(str(path))}
@@ -173,7 +173,7 @@ def test_failing_submission_reports_in_a_browser_and_a_junit_parser(course_root:
     pixels = imread(screenshot)
     assert pixels.shape[1] >= 1000 and len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 50
 
-    junitparser = pytest.importorskip("junitparser", reason="needs junitparser (the test extra: pip install -e ".[test]")")
+    junitparser = pytest.importorskip("junitparser", reason="needs junitparser (the test extra: pip install -e '.[test]')")
     cases = [case for suite in junitparser.JUnitXml.fromfile(str(junit)) for case in suite]
     assert len(cases) == len(data["tests"])
     assert sum(bool(case.result) for case in cases) == sum(t["status"] == "failed" for t in data["tests"]) > 0
