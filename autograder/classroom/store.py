@@ -26,10 +26,10 @@ class Outcome:
     key: str                                   # the grading settings (exercises, checks): a change regrades
     results: dict[str, Any]                    # Gradescope results.json
     report: str                                # text report
-    html: str = ""                             # the self-contained HTML report
     exercises: dict[str, float] = field(default_factory=dict)   # exercise id → points
     max_exercises: dict[str, float] = field(default_factory=dict)
     note: str = ""                             # e.g. why an archive was refused
+    html: str = ""                             # the self-contained HTML report
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -52,13 +52,15 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
-          timeout: float | None = None, shared_reference: SharedReference | None = None) -> GradeReport:
+          timeout: float | None = None, shared_reference: SharedReference | None = None,
+          skip: tuple[str, ...] = ()) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
     solution available to hidden checks. tests="submission": the visible tests found in the submission
     itself (a student's own exercises/ folder), without the reference. `shared_reference` (see
     `reference_session`) lets many grade() calls share one reference sandbox and its observations.
+    Checks whose id is in `skip` are not run and reported as skipped.
     """
     start = time.perf_counter()
     submission = submission.resolve()
@@ -71,6 +73,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                                         shared_reference=shared_reference))
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
     test_files: list[str] = []
+    deselect: list[str] = []
     for exercise in chosen:
         problem = _missing(exercise, submission)
         if problem:
@@ -79,9 +82,10 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
             continue
         folder = course_root / "solutions" if tests == "solutions" else submission
         test_files.append(str(folder / exercise.id / exercise.test_file))
+        deselect += [f"--deselect={test_files[-1]}::{c.test_name}" for c in exercise.checks if c.id in skip]
     if test_files:
         plugin.start(submission, reference=any(uses_fixture(Path(f), "reference") for f in test_files))
-        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *test_files], plugins=[plugin])
+        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *deselect, *test_files], plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()
             raise GraderError(f"the check runner stopped ({code.name}); run with pytest directly to see why")
@@ -91,6 +95,9 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
             continue
         for check in _checks_of(exercise, tests):
             found = by_check.get((exercise.id, check.id))
+            if found is None and check.id in skip:
+                found = CheckResult(exercise.id, check.id, check.title, check.points, "skipped",
+                                    "not run: left out of this grading", check.visibility, check.hint)
             results[exercise.id].checks.append(found or CheckResult(
                 exercise.id, check.id, check.title, check.points, "error",
                 "grader error: this check did not run (its test function is missing or could not be imported)",
