@@ -12,7 +12,6 @@ Usage: python benchmarks/grader_overhead.py [--exercise 07_iris ...]
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -23,14 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 REPLAY = r"""
-import json, sys, time
+import sys, time
 start = time.perf_counter()
 import torch
 torch.set_num_threads(1)
-from autograder.runner import child
+from autograder.runner import child, codec
 from autograder.probes import load_all
 load_all()
-for item in json.load(open(sys.argv[1])):
+for item in codec.decode(open(sys.argv[1], "rb").read()):
     out = child.run(item["request"])
     assert out["status"] == "ok", out
 print(time.perf_counter() - start)
@@ -43,6 +42,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from autograder.grading.engine import grade
+    from autograder.runner import codec
 
     start = time.perf_counter()
     report = grade(ROOT / "solutions", ROOT, exercises=args.exercise)
@@ -51,8 +51,8 @@ def main() -> None:
     probes = [p for p in report.probes if p["duration"] is not None]
     for item in probes:
         item["request"]["submission"] = str(ROOT / "solutions")
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(probes, f)
+    with tempfile.NamedTemporaryFile("wb", suffix=".json", delete=False) as f:
+        f.write(codec.encode(probes))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         out = subprocess.run([sys.executable, "-c", REPLAY, f.name], capture_output=True, text=True, check=True,
