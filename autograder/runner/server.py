@@ -10,6 +10,7 @@ server makes itself non-dumpable so a child cannot reopen them through /proc.
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import random
 import select
@@ -239,6 +240,7 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     ready = _preload()
+    gc.freeze()  # everything imported so far stays shared with the forked children (fewer copied pages)
     _make_undumpable()
     requests = os.fdopen(proto_in, "rb")
     responses = os.fdopen(proto_out, "wb")
