@@ -3,8 +3,9 @@
 Protocol (length-prefixed frames, see codec.py) on the process's stdin/stdout:
 the server first sends ``{"ready": ...}``, then answers each request
 ``{"probe", "kwargs", "submission", "exercise", "module", "timeout"}`` with one response.
-The child never sees the protocol pipes: it closes them right after the fork, and the
-server makes itself non-dumpable so a child cannot reopen them through /proc.
+Each child is forked before its request arrives and gets it over a private pipe; it never sees
+the protocol pipes (it closes them right after the fork), and the server makes itself
+non-dumpable so a child cannot reopen them through /proc.
 """
 
 from __future__ import annotations
@@ -20,8 +21,12 @@ import struct
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from typing import Any
 
+from autograder.runner import child, codec
+
+RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
 _LOG_CAP = 4096
 _RESULT_CAP = 64 * 1024 * 1024
 
@@ -72,13 +77,11 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _child(request: dict[str, Any], result_fd: int, workdir: str, protocol_fds: tuple[int, int]) -> None:
-    """Body of the forked child; never returns."""
-    from autograder.runner import child, codec
-
+def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) -> None:
+    """Body of a forked child: set itself up, wait for its one request, run it, send the result; never returns."""
     try:
         os.setsid()
-        for fd in protocol_fds:
+        for fd in inherited:  # the server's pipes: the parent's protocol and other children's results
             os.close(fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
@@ -93,6 +96,11 @@ def _child(request: dict[str, Any], result_fd: int, workdir: str, protocol_fds: 
         os.chdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
+        with os.fdopen(request_fd, "rb") as requests:
+            request = codec.read_frame(requests)
+        if request is None:  # discarded before it was used
+            return
+        open(RECEIVED_MARKER, "x").close()
         _seed_everything(int(request.get("seed", 0)))
         result = child.run(request)
         try:
@@ -154,11 +162,12 @@ def _output_excerpt(workdir: str) -> str:
         return ""
 
 
-def _kill_strays() -> None:
-    """In our own pid namespace, end every process but us and our ancestors (setsid escapees)."""
+def _kill_strays(spare: int) -> None:
+    """In our own pid namespace, end every process but us, our ancestors and the `spare` child (this ends
+    setsid escapees)."""
     if os.environ.get("AUTOGRADER_PIDNS") != "1":
         return
-    keep = {os.getpid(), 1}
+    keep = {os.getpid(), 1, spare}
     pid = os.getpid()
     while pid > 1:
         try:
@@ -175,66 +184,141 @@ def _kill_strays() -> None:
                 pass
 
 
-def serve(request: dict[str, Any], protocol_fds: tuple[int, int]) -> dict[str, Any]:
-    """Fork a child for one request and turn what happens to it into a response."""
-    from autograder.runner import codec
+@dataclass
+class _Child:
+    """A forked child: waiting for its request, running it, or done."""
 
-    workdir = tempfile.mkdtemp(prefix="check-")
-    read_fd, write_fd = os.pipe()
-    start = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        _child(request, write_fd, workdir, protocol_fds)
-    os.close(write_fd)
-    try:
-        pidfd: int | None = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        pidfd = None
-    timeout = float(request.get("timeout", 60))
-    payload, timed_out = _read_result(read_fd, pidfd, start + timeout)
-    os.close(read_fd)
-    if pidfd is not None:
-        os.close(pidfd)
-    if timed_out:
+    pid: int
+    request_fd: int
+    result_fd: int
+    workdir: str
+
+
+class ForkServer:
+    """Forks one child per request, one request ahead: the next child is forked while the current one
+    runs, and a finished child is torn down after its answer is sent (with torch loaded, fork and exit
+    cost tens of milliseconds each; this keeps them off the path between a request and its answer)."""
+
+    def __init__(self, protocol_fds: tuple[int, int]) -> None:
+        self.protocol_fds = protocol_fds
+        self.unreaped: set[int] = set()
+        self.spare = self._spawn()
+
+    def _spawn(self, busy: _Child | None = None) -> _Child:
+        """Fork a child that waits for its request; it closes every descriptor of ours it inherited."""
+        workdir = tempfile.mkdtemp(prefix="check-")
+        request_r, request_w = os.pipe()
+        result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            inherited = [*self.protocol_fds, request_w, result_r, *((busy.result_fd,) if busy else ())]
+            _child(request_r, result_w, workdir, inherited)
+        os.close(request_r)
+        os.close(result_w)
+        return _Child(pid, request_w, result_r, workdir)
+
+    @staticmethod
+    def _send(target: _Child, request: dict[str, Any]) -> bool:
+        """Hand the request to the waiting child; False if it is gone."""
         try:
-            os.killpg(pid, signal.SIGKILL)
+            view = memoryview(codec.frame(request))
+            while view:
+                view = view[os.write(target.request_fd, view):]
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(target.request_fd)
+
+    def _attempt(self, request: dict[str, Any], start: float) -> tuple[_Child, bytes | None, bool, bool]:
+        """Give the request to the waiting child (forking the next one meanwhile) and wait for its result:
+        (child, payload or None, timed out, whether the child ever read the request)."""
+        current = self.spare
+        sent = self._send(current, request)
+        self.spare = self._spawn(busy=current)
+        if not sent:
+            return current, None, False, False
+        try:
+            pidfd: int | None = os.pidfd_open(current.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        payload, timed_out = _read_result(current.result_fd, pidfd, start + float(request.get("timeout", 60)))
+        if pidfd is not None:
+            os.close(pidfd)
+        return current, payload, timed_out, os.path.exists(os.path.join(current.workdir, RECEIVED_MARKER))
+
+    def serve(self, request: dict[str, Any]) -> tuple[dict[str, Any], _Child]:
+        """Run one request in the waiting child; return the response and that child (for `finish`).
+
+        A child that died before reading its request (an earlier child's code killed it: a process being
+        torn down still holds its pipe for a moment) ran nothing: the request goes to the next child.
+        """
+        start = time.monotonic()
+        current, payload, timed_out, received = self._attempt(request, start)
+        if payload is None and not timed_out and not received:
+            self.finish(current)
+            start = time.monotonic()
+            current, payload, timed_out, received = self._attempt(request, start)
+        duration = time.monotonic() - start
+        timeout = float(request.get("timeout", 60))
+        response: dict[str, Any]
+        if timed_out:
+            response = {"status": "timeout", "limit": timeout}
+        elif payload is not None:
+            try:
+                response = codec.decode(payload)
+            except codec.CodecError as exc:
+                response = {"status": "no_result", "message": f"unreadable result: {exc}"}
+        else:  # it ended without a result: how?
+            status = self._reap(current.pid)
+            if os.WIFSIGNALED(status):
+                response = {"status": "signal", "signal": os.WTERMSIG(status)}
+            else:
+                response = {"status": "no_result", "exit_code": os.waitstatus_to_exitcode(status)}
+        if response.get("status") in ("timeout", "signal", "no_result") and "phase" not in response:
+            imported = os.path.exists(os.path.join(current.workdir, child.IMPORTED_MARKER))
+            response["phase"] = "call" if imported else "import"
+        response["duration"] = duration
+        response["output"] = _output_excerpt(current.workdir)
+        return response, current
+
+    def _reap(self, pid: int) -> int:
+        self.unreaped.discard(pid)
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+    def finish(self, done: _Child) -> None:
+        """End a used child, everything it started, and its folder (its exit completes in the background)."""
+        try:
+            os.killpg(done.pid, signal.SIGKILL)
         except OSError:
             pass
-    _, status = os.waitpid(pid, 0)
-    duration = time.monotonic() - start
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    _kill_strays()
-    response: dict[str, Any]
-    if timed_out:
-        response = {"status": "timeout", "limit": timeout}
-    elif payload is not None:
+        _kill_strays(spare=self.spare.pid)
         try:
-            response = codec.decode(payload)
-        except codec.CodecError as exc:
-            response = {"status": "no_result", "message": f"unreadable result: {exc}"}
-    elif os.WIFSIGNALED(status):
-        response = {"status": "signal", "signal": os.WTERMSIG(status)}
-    else:
-        response = {"status": "no_result", "exit_code": os.waitstatus_to_exitcode(status)}
-    if response.get("status") in ("timeout", "signal", "no_result") and "phase" not in response:
-        from autograder.runner.child import IMPORTED_MARKER
+            os.kill(self.spare.pid, signal.SIGCONT)  # in case the finished child stopped it
+        except OSError:
+            pass
+        self.unreaped.add(done.pid)
+        for pid in list(self.unreaped):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    self.unreaped.discard(pid)
+            except ChildProcessError:
+                self.unreaped.discard(pid)
+        os.close(done.result_fd)
+        shutil.rmtree(done.workdir, ignore_errors=True)
 
-        imported = os.path.exists(os.path.join(workdir, IMPORTED_MARKER))
-        response["phase"] = "call" if imported else "import"
-    response["duration"] = duration
-    response["output"] = _output_excerpt(workdir)
-    shutil.rmtree(workdir, ignore_errors=True)
-    return response
+    def close(self) -> None:
+        os.close(self.spare.request_fd)  # the waiting child reads end-of-stream and exits
+        self.finish(self.spare)
+        for pid in list(self.unreaped):
+            self._reap(pid)
 
 
 def main() -> None:
     """Serve requests until the parent closes our stdin."""
-    from autograder.runner import codec
-
     proto_in, proto_out = os.dup(0), os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -244,12 +328,16 @@ def main() -> None:
     _make_undumpable()
     requests = os.fdopen(proto_in, "rb")
     responses = os.fdopen(proto_out, "wb")
+    server = ForkServer((proto_in, proto_out))
     codec.write_frame(responses, ready)
     while True:
         request = codec.read_frame(requests)
         if request is None:
+            server.close()
             return
-        codec.write_frame(responses, serve(request, (proto_in, proto_out)))
+        response, done = server.serve(request)
+        codec.write_frame(responses, response)
+        server.finish(done)
 
 
 if __name__ == "__main__":
