@@ -17,6 +17,7 @@ from autograder.checks.handles import ExerciseHandle
 from autograder.checks.problems import StudentProblem
 from autograder.course.models import Course, Exercise
 from autograder.grading.results import CheckResult
+from autograder.runner.preload import Plan
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
@@ -36,6 +37,7 @@ class GradingSetup:
     limits: Limits = Limits()
     timeout: float | None = None       # overrides every check's time limit (seconds)
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
+    preload: Plan | None = None        # what the sandboxes import before forking (runner/preload.py)
 
 
 @dataclass
@@ -55,15 +57,16 @@ class SessionPool:
     Sessions in `borrowed` belong to the caller: they are used but never closed here.
     """
 
-    def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None) -> None:
-        self.level, self.limits = level, limits
+    def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None,
+                 preload: Plan | None = None) -> None:
+        self.level, self.limits, self.preload = level, limits, preload
         self.borrowed = dict(borrowed or {})
         self.sessions: dict[Path, Session] = dict(self.borrowed)
 
     def get(self, folder: Path) -> Session:
         folder = folder.resolve()
         if folder not in self.sessions:
-            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits)
+            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits, preload=self.preload)
             self.sessions[folder].start()
         return self.sessions[folder]
 
@@ -115,7 +118,8 @@ class GradingPlugin:
         if self._pool is None:
             shared = self.setup.shared_reference
             borrowed = {shared.session.submission: shared.session} if shared and self.setup.reference else {}
-            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed)
+            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed,
+                                     self.setup.preload)
         return self._pool
 
     @property

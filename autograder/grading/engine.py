@@ -12,6 +12,7 @@ import pytest
 from autograder.checks.plugin import GradingPlugin, GradingSetup, SharedReference
 from autograder.course import Course, Exercise, load_course
 from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.runner import preload
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import Limits, detect_isolation
 
@@ -70,7 +71,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     reference = course_root / "solutions" if tests == "solutions" else None
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
                                         device=device, level=level, limits=limits, timeout=timeout,
-                                        shared_reference=shared_reference))
+                                        shared_reference=shared_reference,
+                                        preload=preload.plan(course_root, chosen)))
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
     test_files: list[str] = []
     for exercise in chosen:
@@ -110,6 +112,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
 
 def reference_session(course_root: Path, *, isolation: str | None = None, limits: Limits = Limits()) -> SharedReference:
     """A reference-solution sandbox to pass to several grade() calls (close it when done)."""
-    session = Session(course_root / "solutions", level=detect_isolation(isolation), limits=limits)
+    course = load_course(course_root / "course.yml")
+    session = Session(course_root / "solutions", level=detect_isolation(isolation), limits=limits,
+                      preload=preload.plan(course_root, list(course.exercises)))
     session.start()
     return SharedReference(session)

@@ -6,10 +6,6 @@ from typing import Any
 
 import numpy as np
 import torch
-
-# Creating the first optimizer imports torch._dynamo (about 2 s). Importing it here, while the fork
-# server loads the probes, pays that once instead of in every forked child that trains a model.
-import torch._dynamo
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 

@@ -3,15 +3,20 @@
 Protocol (length-prefixed frames, see codec.py) on the process's stdin/stdout:
 the server first sends ``{"ready": ...}``, then answers each request
 ``{"probe", "kwargs", "submission", "exercise", "module", "timeout"}`` with one response.
-Each child is forked before its request arrives and gets it over a private pipe; it never sees
-the protocol pipes (it closes them right after the fork), and the server makes itself
-non-dumpable so a child cannot reopen them through /proc.
+
+- Each child is forked one request ahead, warms itself up while it waits (warmup.py), and gets its
+  request over a private pipe; it never sees the protocol pipes (it closes them right after the
+  fork), and the server makes itself non-dumpable so a child cannot reopen them through /proc.
+- The server imports the first stage of the preload plan (preload.py) before it says ready; a
+  successor, forked from it, imports the next stage meanwhile and takes over the protocol at a
+  request boundary once it is done. The old server then only waits for it (the sandbox ends with it).
 """
 
 from __future__ import annotations
 
 import ctypes
 import gc
+import json
 import os
 import random
 import select
@@ -24,23 +29,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.runner import child, codec
+from autograder.runner import child, codec, preload, warmup
 
 RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
 _LOG_CAP = 4096
 _RESULT_CAP = 64 * 1024 * 1024
 
 
-def _preload() -> dict[str, Any]:
-    """Import what every child needs, once, and fix torch to one thread."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import numpy  # noqa: F401
-    import sklearn.datasets  # noqa: F401
-    import sklearn.linear_model  # noqa: F401
-    import sklearn.model_selection  # noqa: F401
+def _preload(names: list[str]) -> dict[str, Any]:
+    """Import the first stage of the preload plan, fix torch to one thread, and describe the result."""
     import torch
 
     torch.set_num_threads(1)
@@ -48,13 +45,11 @@ def _preload() -> dict[str, Any]:
         torch.set_num_interop_threads(1)
     except RuntimeError:
         pass
-    # The first optimizer step imports torch._dynamo (seconds): pay that once here, not in every child
-    weight = torch.zeros(1, requires_grad=True)
-    weight.sum().backward()
-    torch.optim.Adam([weight], lr=0.1).step()
+    preload.import_modules(names)
     from autograder import probes
 
     probes.load_all()
+    warmup.warm_up()
     mps = getattr(torch.backends, "mps", None)
     return {"ready": True, "torch": torch.__version__, "pid": os.getpid(), "threads": torch.get_num_threads(),
             "cuda": bool(torch.cuda.is_available()), "mps": bool(mps is not None and mps.is_available())}
@@ -96,6 +91,7 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) 
         os.chdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
+        warmup.warm_up()
         with os.fdopen(request_fd, "rb") as requests:
             request = codec.read_frame(requests)
         if request is None:  # discarded before it was used
@@ -162,22 +158,22 @@ def _output_excerpt(workdir: str) -> str:
         return ""
 
 
-def _kill_strays(spare: int) -> None:
-    """In our own pid namespace, end every process but us, our ancestors and the `spare` child (this ends
-    setsid escapees)."""
+def _kill_strays(keep: set[int]) -> None:
+    """In our own pid namespace, end every process but us, our ancestors and `keep` (this ends setsid
+    escapees)."""
     if os.environ.get("AUTOGRADER_PIDNS") != "1":
         return
-    keep = {os.getpid(), 1, spare}
+    spared = {*keep, os.getpid(), 1}
     pid = os.getpid()
     while pid > 1:
         try:
             with open(f"/proc/{pid}/stat") as f:
                 pid = int(f.read().rsplit(")", 1)[1].split()[1])
-            keep.add(pid)
+            spared.add(pid)
         except (OSError, ValueError, IndexError):
             break
     for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) not in keep:
+        if entry.isdigit() and int(entry) not in spared:
             try:
                 os.kill(int(entry), signal.SIGKILL)
             except OSError:
@@ -199,8 +195,10 @@ class ForkServer:
     runs, and a finished child is torn down after its answer is sent (with torch loaded, fork and exit
     cost tens of milliseconds each; this keeps them off the path between a request and its answer)."""
 
-    def __init__(self, protocol_fds: tuple[int, int]) -> None:
-        self.protocol_fds = protocol_fds
+    def __init__(self, private_fds: tuple[int, ...], keep: tuple[int, ...] = ()) -> None:
+        """private_fds: our descriptors a child must not keep; keep: processes that are not strays."""
+        self.private_fds = private_fds
+        self.keep = keep
         self.unreaped: set[int] = set()
         self.spare = self._spawn()
 
@@ -211,11 +209,16 @@ class ForkServer:
         result_r, result_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            inherited = [*self.protocol_fds, request_w, result_r, *((busy.result_fd,) if busy else ())]
+            inherited = [*self.private_fds, request_w, result_r, *((busy.result_fd,) if busy else ())]
             _child(request_r, result_w, workdir, inherited)
         os.close(request_r)
         os.close(result_w)
         return _Child(pid, request_w, result_r, workdir)
+
+    def forget(self, fds: tuple[int, ...], pid: int) -> None:
+        """Those descriptors are closed and that process is gone: children need not close or spare them."""
+        self.private_fds = tuple(fd for fd in self.private_fds if fd not in fds)
+        self.keep = tuple(kept for kept in self.keep if kept != pid)
 
     @staticmethod
     def _send(target: _Child, request: dict[str, Any]) -> bool:
@@ -295,7 +298,7 @@ class ForkServer:
             os.killpg(done.pid, signal.SIGKILL)
         except OSError:
             pass
-        _kill_strays(spare=self.spare.pid)
+        _kill_strays(keep={self.spare.pid, *self.keep})
         try:
             os.kill(self.spare.pid, signal.SIGCONT)  # in case the finished child stopped it
         except OSError:
@@ -317,27 +320,135 @@ class ForkServer:
             self._reap(pid)
 
 
+def _read_exact(fd: int, size: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < size:
+        chunk = os.read(fd, size - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def read_request(fd: int) -> dict[str, Any] | None:
+    """One framed request, read without read-ahead (a successor may read the next one); None at the end."""
+    header = _read_exact(fd, 4)
+    if header is None:
+        return None
+    (size,) = struct.unpack(">I", header)
+    if size > codec.MAX_FRAME:
+        raise codec.CodecError(f"request of {size} bytes is too large")
+    payload = _read_exact(fd, size)
+    return None if payload is None else codec.decode(payload)
+
+
+def write_response(fd: int, response: dict[str, Any]) -> None:
+    view = memoryview(codec.frame(response))
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class Successor:
+    """A copy of the server, forked once its stage of the preload plan is loaded, that imports the next
+    stage while the server answers requests; at the first request boundary after it is done, it takes
+    over (and forks its own successor for the stages after that)."""
+
+    def __init__(self, stages: list[list[str]], protocol_fds: tuple[int, int]) -> None:
+        self.ready_fd, ready_w = os.pipe()
+        go_r, self.go_fd = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.ready_fd)
+            os.close(self.go_fd)
+            _successor_main(stages, protocol_fds, ready_w, go_r)
+        os.close(ready_w)
+        os.close(go_r)
+
+    @property
+    def fds(self) -> tuple[int, int]:
+        return self.ready_fd, self.go_fd
+
+    def is_ready(self) -> bool:
+        """Called when ready_fd is readable: True if it is ready, False if it died (it is then ended)."""
+        if os.read(self.ready_fd, 1) == b"R":
+            return True
+        self.stop()
+        return False
+
+    def take_over(self) -> None:
+        """Let it serve; call this once nothing of ours is left running (our clean-up kills strays)."""
+        os.write(self.go_fd, b"G")
+
+    def stop(self) -> None:
+        """End it (it may be in the middle of an import)."""
+        os.close(self.go_fd)
+        os.close(self.ready_fd)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+
+def _successor_main(stages: list[list[str]], protocol_fds: tuple[int, int], ready_fd: int, go_fd: int) -> None:
+    """Body of a successor: import the next stage, wait for the word, then serve; never returns."""
+    try:
+        preload.import_modules(stages[0])
+        warmup.warm_up()
+        gc.freeze()
+        os.write(ready_fd, b"R")
+        if os.read(go_fd, 1) == b"G":
+            os.close(ready_fd)
+            os.close(go_fd)
+            serve(stages[1:], protocol_fds)
+    finally:
+        os._exit(0)
+
+
+def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
+    """Answer requests until the parent closes the protocol, or until a successor that has imported the
+    `later` stages takes over."""
+    successor = Successor(later, protocol_fds) if any(later) else None
+    server = ForkServer((*protocol_fds, *successor.fds), (successor.pid,)) if successor else ForkServer(protocol_fds)
+    requests, responses = protocol_fds
+    while True:
+        if successor is not None:
+            readable, _, _ = select.select([requests, successor.ready_fd], [], [])
+            if successor.ready_fd in readable:
+                if successor.is_ready():
+                    server.close()
+                    successor.take_over()
+                    os.close(requests)
+                    os.close(responses)
+                    os.waitpid(successor.pid, 0)
+                    return
+                server.forget(successor.fds, successor.pid)  # it died (a child killed it): go on alone
+                successor = None
+                continue
+        request = read_request(requests)
+        if request is None:
+            server.close()
+            if successor is not None:
+                successor.stop()
+            return
+        response, done = server.serve(request)
+        write_response(responses, response)
+        server.finish(done)
+
+
 def main() -> None:
-    """Serve requests until the parent closes our stdin."""
-    proto_in, proto_out = os.dup(0), os.dup(1)
+    """Preload the first stage, say ready, serve; the plan (see preload.py) comes from the parent in
+    AUTOGRADER_PRELOAD."""
+    protocol_fds = (os.dup(0), os.dup(1))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
-    ready = _preload()
+    stages = json.loads(os.environ.get("AUTOGRADER_PRELOAD") or "null") or [[*preload.BASE, *preload.TRAINING]]
+    ready = _preload(stages[0])
     gc.freeze()  # everything imported so far stays shared with the forked children (fewer copied pages)
     _make_undumpable()
-    requests = os.fdopen(proto_in, "rb")
-    responses = os.fdopen(proto_out, "wb")
-    server = ForkServer((proto_in, proto_out))
-    codec.write_frame(responses, ready)
-    while True:
-        request = codec.read_frame(requests)
-        if request is None:
-            server.close()
-            return
-        response, done = server.serve(request)
-        codec.write_frame(responses, response)
-        server.finish(done)
+    write_response(protocol_fds[1], ready)
+    serve(stages[1:], protocol_fds)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import shutil
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.runner import codec
+from autograder.runner.preload import Plan
 from autograder.sandbox import IsolationLevel, Limits, Sandbox
 
 _READY_TIMEOUT = 180.0
@@ -55,10 +57,12 @@ def read_frame(fd: int, deadline: float) -> Any:
 class Session:
     """One sandboxed fork server for one submission folder."""
 
-    def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits) -> None:
+    def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits,
+                 preload: Plan | None = None) -> None:
         self.submission = submission.resolve()
         self.level = level
         self.limits = limits
+        self.preload = preload
         self.info: dict[str, Any] = {}
         self.restarts = 0
         self._sandbox: Sandbox | None = None
@@ -74,6 +78,7 @@ class Session:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
             "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
+            "AUTOGRADER_PRELOAD": json.dumps(self.preload),
         }
 
     def start(self) -> None:

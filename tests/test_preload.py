@@ -1,0 +1,50 @@
+"""The fork server's preload plan: read from the course's own files, in the order exercises are graded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from autograder.course import load_course
+from autograder.runner.preload import BASE, TRAINING, module_imports, plan
+
+
+def test_module_imports_keeps_installed_absolute_imports_only(tmp_path: Path) -> None:
+    (tmp_path / "helpers.py").write_text("")
+    module = tmp_path / "mine.py"
+    module.write_text("import numpy as np\nimport helpers\nfrom . import sibling\nfrom torch import nn\n"
+                      "import surely_not_an_installed_module_xyz\n\ndef f():\n    import sklearn.linear_model\n")
+    assert module_imports(module) == ["numpy", "torch", "sklearn.linear_model"]
+
+
+def test_module_imports_of_an_unreadable_file_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def f(:\n")
+    assert module_imports(tmp_path / "broken.py") == []
+    assert module_imports(tmp_path / "absent.py") == []
+
+
+def test_the_first_stage_is_what_the_first_exercise_needs(course_root: Path) -> None:
+    course = load_course(course_root / "course.yml")
+    stages = plan(course_root, list(course.exercises))
+    first, *later = stages
+    assert first[:len(BASE)] == list(BASE)
+    assert "sklearn.linear_model" in first  # 01's reference solution imports it
+    assert later[0] == list(TRAINING), "the optimizer's import comes next, before the other exercises' needs"
+    everything = [name for stage in stages for name in stage]
+    assert len(everything) == len(set(everything)), "each module is planned once"
+    assert {"sklearn.datasets", "matplotlib.figure"} <= set(everything)
+
+
+def test_a_torch_exercise_first_loads_the_optimizer_import_up_front(course_root: Path) -> None:
+    course = load_course(course_root / "course.yml")
+    [only] = plan(course_root, [course.exercise("07_iris")])
+    assert set(TRAINING) <= set(only) and "sklearn.datasets" in only
+
+
+def test_without_solutions_the_plan_comes_from_the_released_stubs(course_root: Path, tmp_path: Path) -> None:
+    course = load_course(course_root / "course.yml")
+    kit = tmp_path / "kit"
+    exercise = course.exercise("01_numpy_regression")
+    (kit / "exercises" / exercise.id).mkdir(parents=True)
+    source = (course_root / "exercises" / exercise.id / exercise.module).read_text()
+    (kit / "exercises" / exercise.id / exercise.module).write_text(source)
+    assert plan(kit, [exercise]) == plan(course_root, [exercise])
