@@ -1,10 +1,14 @@
 """How much the grader costs on top of the work its checks need.
 
 1. Grade the reference solutions with `autograder grade` machinery (sandbox, fork server, pytest, parent
-   verdicts) and record every probe that ran (student side and reference side).
+   verdicts) and record every probe that ran (student side and reference side). The solutions folder
+   is both the submission and the reference there, so one sandbox serves both.
 2. Replay exactly those probes in ONE bare Python process: import torch once, call each probe
    directly, no sandbox, no fork, no pytest.
-3. Print both times and their ratio (measured in this one run; the machine is shared and noisy).
+3. Grade a copy of the solutions, as a student's submission is graded: a sandbox for it and one for
+   the reference, each importing torch and the rest.
+4. Print the times and the ratios to the bare run (measured in this one run; the machine is shared
+   and noisy).
 
 Usage: python benchmarks/grader_overhead.py [--exercise 07_iris ...]
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,9 +67,17 @@ def main() -> None:
     print(f"checks: {len(report.checks)}, probes run: {len(probes)} "
           f"(student {sum(p['who'] == 'student' for p in probes)}, reference {sum(p['who'] == 'reference' for p in probes)})")
     print(f"isolation: {report.isolation}")
+    with tempfile.TemporaryDirectory() as folder:
+        copy = shutil.copytree(ROOT / "solutions", Path(folder) / "submission")
+        start = time.perf_counter()
+        copied = grade(copy, ROOT, exercises=args.exercise)
+        graded_copy = time.perf_counter() - start
+    assert copied.score == copied.max_score, "a copy of the reference solutions should get full marks"
     print(f"autograder grade solutions/: {graded:.1f} s")
     print(f"bare run of the same probes in one process: {bare:.1f} s (inside: {float(out.stdout):.1f} s)")
+    print(f"autograder grade <a copy of solutions/>: {graded_copy:.1f} s (two sandboxes)")
     print(f"ratio grade / bare: {graded / bare:.2f}")
+    print(f"ratio grade of a copy / bare: {graded_copy / bare:.2f}")
 
 
 if __name__ == "__main__":

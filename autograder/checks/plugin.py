@@ -37,7 +37,7 @@ class GradingSetup:
     limits: Limits = Limits()
     timeout: float | None = None       # overrides every check's time limit (seconds)
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
-    preload: Plan | None = None        # what the sandboxes import before forking (runner/preload.py)
+    preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
 
 
 @dataclass
@@ -58,15 +58,17 @@ class SessionPool:
     """
 
     def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None,
-                 preload: Plan | None = None) -> None:
-        self.level, self.limits, self.preload = level, limits, preload
+                 preload: dict[Path, Plan] | None = None) -> None:
+        self.level, self.limits = level, limits
+        self.preload = {folder.resolve(): stages for folder, stages in (preload or {}).items()}
         self.borrowed = dict(borrowed or {})
         self.sessions: dict[Path, Session] = dict(self.borrowed)
 
     def get(self, folder: Path) -> Session:
         folder = folder.resolve()
         if folder not in self.sessions:
-            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits, preload=self.preload)
+            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits,
+                                            preload=self.preload.get(folder))
             self.sessions[folder].start()
         return self.sessions[folder]
 

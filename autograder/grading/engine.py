@@ -69,12 +69,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     chosen = select_exercises(course, exercises)
     level = detect_isolation(isolation)
     reference = course_root / "solutions" if tests == "solutions" else None
-    plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
-                                        device=device, level=level, limits=limits, timeout=timeout,
-                                        shared_reference=shared_reference,
-                                        preload=preload.plan(course_root, chosen)))
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
-    test_files: list[str] = []
+    test_files: dict[str, Path] = {}
     for exercise in chosen:
         problem = _missing(exercise, submission)
         if problem:
@@ -82,11 +78,19 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                                                        c.visibility, c.hint) for c in _checks_of(exercise, tests)]
             continue
         folder = course_root / "solutions" if tests == "solutions" else submission
-        test_files.append(str(folder / exercise.id / exercise.test_file))
+        test_files[exercise.id] = folder / exercise.id / exercise.test_file
+    graded = [e for e in chosen if e.id in test_files]
+    compared = [e for e in graded if reference is not None and uses_fixture(test_files[e.id], "reference")]
+    plans = {reference: preload.plan(course_root, compared)} if compared and reference else {}
+    plans[submission] = preload.plan(course_root, graded)  # wins when the submission is the reference
+    plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
+                                        device=device, level=level, limits=limits, timeout=timeout,
+                                        shared_reference=shared_reference, preload=plans))
     if test_files:
-        plugin.start(submission, reference=any(uses_fixture(Path(f), "reference") for f in test_files))
+        plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
-        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword, *test_files], plugins=[plugin])
+        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword, *map(str, test_files.values())],
+                           plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()
             raise GraderError(f"the check runner stopped ({code.name}); run with pytest directly to see why")

@@ -18,7 +18,7 @@ from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.models import probe_device
-from autograder.observe.plain import float_list
+from autograder.observe.plain import float_list, number
 from autograder.observe.recorders import ForwardRecorder, StepRecorder
 from autograder.observe.student import Student
 from autograder.probes import probe
@@ -287,7 +287,7 @@ class _RecordingPlateau(ReduceLROnPlateau):
     """ReduceLROnPlateau that records each step: its argument and what had happened before it."""
 
     def step(self, metrics: Any = None, epoch: Any = None) -> None:  # type: ignore[override]
-        self.grader_calls.append({"metric": _number(metrics), "metric_type": type(metrics).__name__,
+        self.grader_calls.append({"metric": number(metrics)["value"], "metric_type": type(metrics).__name__,
                                   "epoch_arg": epoch is not None, **self.grader_context()})
         if epoch is None:
             super().step(metrics)
@@ -302,13 +302,6 @@ class _RecordingStepLR(StepLR):
         if getattr(self, "grader_ready", False):
             self.grader_calls.append({"arg": None if epoch is None else repr(epoch)[:40], **self.grader_context()})
         super().step() if epoch is None else super().step(epoch)
-
-
-def _number(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError, RuntimeError):
-        return None
 
 
 @probe

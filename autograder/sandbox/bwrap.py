@@ -20,6 +20,8 @@ NAMESPACE_FLAGS = (
 )
 
 Bind = tuple[str, Path]  # (bwrap flag, host path mounted at the same path inside)
+# NVIDIA's device nodes: without them torch inside the sandbox sees no GPU
+GPU_DEVICE_GLOBS = ("nvidia[0-9]*", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-caps/*")
 
 
 def system_mounts() -> list[str]:
@@ -36,6 +38,15 @@ def system_mounts() -> list[str]:
         if path.exists():
             args += ["--ro-bind", str(path), str(path)]
     return args
+
+
+def gpu_mounts(dev: Path = Path("/dev")) -> list[str]:
+    """Device binds for the host's NVIDIA GPUs (none on a machine without them), plus a read-only /sys,
+    where the CUDA driver looks up the devices."""
+    nodes = sorted({path for pattern in GPU_DEVICE_GLOBS for path in dev.glob(pattern)})
+    if not nodes:
+        return []
+    return [arg for node in nodes for arg in ("--dev-bind", str(node), str(node))] + ["--ro-bind", "/sys", "/sys"]
 
 
 @lru_cache(maxsize=8)
@@ -57,7 +68,8 @@ def binds(read_only: Iterable[Path], writable: Iterable[Path]) -> list[Bind]:
 def bwrap_command(bwrap: str, argv: Sequence[str], *, binds: Sequence[Bind],
                   env: Mapping[str, str], cwd: Path) -> list[str]:
     """Full bwrap argv: namespaces, no caps, allowlisted filesystem, exactly ``env``, then ``argv``."""
-    cmd = [bwrap, *NAMESPACE_FLAGS, *system_mounts(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    cmd = [bwrap, *NAMESPACE_FLAGS, *system_mounts(), "--proc", "/proc", "--dev", "/dev", *gpu_mounts(),
+           "--tmpfs", "/tmp"]
     for flag, path in binds:
         cmd += [flag, str(path), str(path)]
     cmd += ["--chdir", str(cwd), "--clearenv"]
