@@ -13,6 +13,7 @@ import pytest
 from autograder.checks.plugin import GradingPlugin, GradingSetup
 from autograder.course import load_course
 from autograder.grading.engine import _PYTEST_ARGS, grade
+from autograder.runner.preload import plan
 from autograder.sandbox import SandboxUnavailable, detect_isolation
 
 from corpus import (ROOT, SENTINEL, Case, CaseError, Patch, compare, case_names, load_case, materialize,
@@ -83,8 +84,10 @@ def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     (submission / "07_iris").mkdir(parents=True)
     (submission / "07_iris" / "iris.py").write_text((ROOT / "solutions" / "07_iris" / "iris.py").read_text())
     course = load_course(ROOT / "course.yml")
+    stages = plan(ROOT, [course.exercise("07_iris")])
     plugin = _KeepSessions(GradingSetup(course=course, submission=submission, reference=ROOT / "solutions",
-                                        level=detect_isolation(), timeout=30))
+                                        level=detect_isolation(), timeout=30,
+                                        preload={submission: stages, ROOT / "solutions": stages}))
     runs: list[dict[str, str]] = []
     try:
         for _ in range(REPEATS):

@@ -17,6 +17,7 @@ from autograder.checks.handles import ExerciseHandle
 from autograder.checks.problems import StudentProblem
 from autograder.course.models import Course, Exercise
 from autograder.grading.results import CheckResult
+from autograder.runner import preload
 from autograder.runner.preload import Plan
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
@@ -113,7 +114,11 @@ class GradingPlugin:
             from autograder.course import find_course_root, load_course
 
             root = find_course_root(test_path.parent)
-            self._setup = GradingSetup(course=load_course(root / "course.yml"), device=self._default_device)
+            course = load_course(root / "course.yml")
+            first = course.exercise(test_path.parent.name)
+            order = [first, *(e for e in course.exercises if e.id != first.id)]
+            self._setup = GradingSetup(course=course, device=self._default_device,
+                                       preload={test_path.parent.parent: preload.plan(root, order)})
 
     @property
     def pool(self) -> SessionPool:

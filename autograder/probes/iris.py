@@ -13,6 +13,7 @@ from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
 from autograder.observe.student import Student, StudentIssue
 from autograder.probes import probe
+from autograder.runner import preload
 
 _perf_counter = time.perf_counter
 
@@ -155,6 +156,7 @@ def plot_run(student: Student, *, device: str, n: int = 20, with_val: bool = Tru
 @probe
 def time_train(student: Student, *, device: str, seed: int, n_epochs: int, lr: float = 1e-4) -> dict[str, Any]:
     """Wall time of train() for n_epochs on the grader's model, with the work it did."""
+    preload.import_modules(list(preload.TRAINING))  # a one-time import is not training time
     x, y, _, _ = iris_tensors(seed)
     model = mlp(seed, device=device)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
