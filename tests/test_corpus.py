@@ -6,7 +6,6 @@ Also: grading is repeatable (the same submission, 10 runs through one sandbox, i
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 

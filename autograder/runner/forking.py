@@ -1,0 +1,284 @@
+"""One child per request, forked one request ahead (used by the fork server, server.py).
+
+A child is forked before its request arrives, closes every descriptor of the server it inherited,
+warms itself up while it waits (warmup.py), gets its one request over a private pipe, runs the
+probe and writes the result to another. The server reads the result with a deadline, answers, and
+only then tears the child down with everything it started (fork and exit each cost tens of
+milliseconds with torch loaded: this keeps them off the path between a request and its answer).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import shutil
+import signal
+import struct
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from autograder.runner import child, codec, warmup
+
+RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
+_LOG_CAP = 4096
+_RESULT_CAP = 64 * 1024 * 1024
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) -> None:
+    """Body of a forked child: set itself up, wait for its one request, run it, send the result; never returns."""
+    try:
+        os.setsid()
+        for fd in inherited:  # the server's pipes: the parent's protocol and other children's results
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        log = os.open(os.path.join(workdir, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        try:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write("1000")
+        except OSError:
+            pass
+        os.chdir(workdir)
+        os.environ["HOME"] = os.environ["TMPDIR"] = workdir
+        tempfile.tempdir = workdir
+        warmup.warm_up()
+        with os.fdopen(request_fd, "rb") as requests:
+            request = codec.read_frame(requests)
+        if request is None:  # discarded before it was used
+            return
+        open(RECEIVED_MARKER, "x").close()
+        _seed_everything(int(request.get("seed", 0)))
+        result = child.run(request)
+        try:
+            payload = codec.encode(result)
+        except codec.CodecError as exc:
+            payload = codec.encode({"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
+                                    "calling": None, "message": f"the result could not be sent back: {exc}"})
+        data = struct.pack(">I", len(payload)) + payload
+        view = memoryview(data)
+        while view:
+            view = view[os.write(result_fd, view):]
+    finally:
+        os._exit(0)
+
+
+def _read_result(fd: int, pidfd: int | None, deadline: float) -> tuple[bytes | None, bool]:
+    """Read one framed result from the child: (payload or None, timed_out).
+
+    Once the child has exited, wait only briefly for the rest: a grandchild may hold the pipe open.
+    """
+    buf = bytearray()
+    watch = [fd] if pidfd is None else [fd, pidfd]
+    grace_end: float | None = None
+    while True:
+        now = time.monotonic()
+        end = deadline if grace_end is None else min(deadline, grace_end)
+        if now >= end:
+            return None, grace_end is None or now >= deadline
+        ready, _, _ = select.select(watch, [], [], end - now)
+        if fd in ready:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None, False
+            buf += chunk
+            if len(buf) >= 4:
+                (need,) = struct.unpack(">I", bytes(buf[:4]))
+                if need > _RESULT_CAP:
+                    return None, False
+                if len(buf) >= need + 4:
+                    return bytes(buf[4:need + 4]), False
+        if pidfd is not None and pidfd in ready:
+            watch = [fd]
+            grace_end = time.monotonic() + 0.5
+
+
+def _output_excerpt(workdir: str) -> str:
+    path = os.path.join(workdir, "output.log")
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(_LOG_CAP)
+            if size > 2 * _LOG_CAP:
+                f.seek(size - _LOG_CAP)
+                head += f"\n… ({size - 2 * _LOG_CAP} bytes not shown) …\n".encode() + f.read(_LOG_CAP)
+            else:
+                head += f.read(_LOG_CAP)
+        return head.decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _kill_strays(keep: set[int]) -> None:
+    """In our own pid namespace, end every process but us, our ancestors and `keep` (this ends setsid
+    escapees)."""
+    if os.environ.get("AUTOGRADER_PIDNS") != "1":
+        return
+    spared = {*keep, os.getpid(), 1}
+    pid = os.getpid()
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+            spared.add(pid)
+        except (OSError, ValueError, IndexError):
+            break
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in spared:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+@dataclass
+class _Child:
+    """A forked child: waiting for its request, running it, or done."""
+
+    pid: int
+    request_fd: int
+    result_fd: int
+    workdir: str
+
+
+class ForkServer:
+    """Forks one child per request, one request ahead: the next child is forked while the current one
+    runs, and a finished child is torn down after its answer is sent (with torch loaded, fork and exit
+    cost tens of milliseconds each; this keeps them off the path between a request and its answer)."""
+
+    def __init__(self, private_fds: tuple[int, ...], keep: tuple[int, ...] = ()) -> None:
+        """private_fds: our descriptors a child must not keep; keep: processes that are not strays."""
+        self.private_fds = private_fds
+        self.keep = keep
+        self.unreaped: set[int] = set()
+        self.spare = self._spawn()
+
+    def _spawn(self, busy: _Child | None = None) -> _Child:
+        """Fork a child that waits for its request; it closes every descriptor of ours it inherited."""
+        workdir = tempfile.mkdtemp(prefix="check-")
+        request_r, request_w = os.pipe()
+        result_r, result_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            inherited = [*self.private_fds, request_w, result_r, *((busy.result_fd,) if busy else ())]
+            _child(request_r, result_w, workdir, inherited)
+        os.close(request_r)
+        os.close(result_w)
+        return _Child(pid, request_w, result_r, workdir)
+
+    def forget(self, fds: tuple[int, ...], pid: int) -> None:
+        """Those descriptors are closed and that process is gone: children need not close or spare them."""
+        self.private_fds = tuple(fd for fd in self.private_fds if fd not in fds)
+        self.keep = tuple(kept for kept in self.keep if kept != pid)
+
+    @staticmethod
+    def _send(target: _Child, request: dict[str, Any]) -> bool:
+        """Hand the request to the waiting child; False if it is gone."""
+        try:
+            view = memoryview(codec.frame(request))
+            while view:
+                view = view[os.write(target.request_fd, view):]
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(target.request_fd)
+
+    def _attempt(self, request: dict[str, Any], start: float) -> tuple[_Child, bytes | None, bool, bool]:
+        """Give the request to the waiting child (forking the next one meanwhile) and wait for its result:
+        (child, payload or None, timed out, whether the child ever read the request)."""
+        current = self.spare
+        sent = self._send(current, request)
+        self.spare = self._spawn(busy=current)
+        if not sent:
+            return current, None, False, False
+        try:
+            pidfd: int | None = os.pidfd_open(current.pid)
+        except (AttributeError, OSError):
+            pidfd = None
+        payload, timed_out = _read_result(current.result_fd, pidfd, start + float(request.get("timeout", 60)))
+        if pidfd is not None:
+            os.close(pidfd)
+        return current, payload, timed_out, os.path.exists(os.path.join(current.workdir, RECEIVED_MARKER))
+
+    def serve(self, request: dict[str, Any]) -> tuple[dict[str, Any], _Child]:
+        """Run one request in the waiting child; return the response and that child (for `finish`).
+
+        A child that died before reading its request (an earlier child's code killed it: a process being
+        torn down still holds its pipe for a moment) ran nothing: the request goes to the next child.
+        """
+        start = time.monotonic()
+        current, payload, timed_out, received = self._attempt(request, start)
+        if payload is None and not timed_out and not received:
+            self.finish(current)
+            start = time.monotonic()
+            current, payload, timed_out, received = self._attempt(request, start)
+        duration = time.monotonic() - start
+        timeout = float(request.get("timeout", 60))
+        response: dict[str, Any]
+        if timed_out:
+            response = {"status": "timeout", "limit": timeout}
+        elif payload is not None:
+            try:
+                response = codec.decode(payload)
+            except codec.CodecError as exc:
+                response = {"status": "no_result", "message": f"unreadable result: {exc}"}
+        else:  # it ended without a result: how?
+            status = self._reap(current.pid)
+            if os.WIFSIGNALED(status):
+                response = {"status": "signal", "signal": os.WTERMSIG(status)}
+            else:
+                response = {"status": "no_result", "exit_code": os.waitstatus_to_exitcode(status)}
+        if response.get("status") in ("timeout", "signal", "no_result") and "phase" not in response:
+            imported = os.path.exists(os.path.join(current.workdir, child.IMPORTED_MARKER))
+            response["phase"] = "call" if imported else "import"
+        response["duration"] = duration
+        response["output"] = _output_excerpt(current.workdir)
+        return response, current
+
+    def _reap(self, pid: int) -> int:
+        self.unreaped.discard(pid)
+        try:
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return 0
+
+    def finish(self, done: _Child) -> None:
+        """End a used child, everything it started, and its folder (its exit completes in the background)."""
+        try:
+            os.killpg(done.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _kill_strays(keep={self.spare.pid, *self.keep})
+        try:
+            os.kill(self.spare.pid, signal.SIGCONT)  # in case the finished child stopped it
+        except OSError:
+            pass
+        self.unreaped.add(done.pid)
+        for pid in list(self.unreaped):
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0]:
+                    self.unreaped.discard(pid)
+            except ChildProcessError:
+                self.unreaped.discard(pid)
+        os.close(done.result_fd)
+        shutil.rmtree(done.workdir, ignore_errors=True)
+
+    def close(self) -> None:
+        os.close(self.spare.request_fd)  # the waiting child reads end-of-stream and exits
+        self.finish(self.spare)
+        for pid in list(self.unreaped):
+            self._reap(pid)
