@@ -60,3 +60,16 @@ def test_known_mistakes_have_causes_and_unknown_ones_do_not() -> None:
     assert likely_cause("something entirely new") is None
     assert "torch.no_grad" in likely_cause("a leaf Variable that requires grad is being used in an in-place operation.")
     assert "int64" in likely_cause("expected scalar type Long but found Float")
+
+
+def test_frames_travel_whole_over_a_pipe_and_end_cleanly() -> None:
+    import os
+
+    read_fd, write_fd = os.pipe()
+    codec.send(write_fd, {"a": np.arange(3)})
+    codec.send(write_fd, [1.5])
+    os.close(write_fd)
+    assert codec.receive(read_fd)["a"].tolist() == [0, 1, 2]
+    assert codec.receive(read_fd) == [1.5]
+    assert codec.receive(read_fd) is None
+    os.close(read_fd)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import struct
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
@@ -80,28 +81,37 @@ def decode(data: bytes) -> Any:
         raise CodecError(str(exc)) from exc
 
 
-def write_frame(stream: BinaryIO, obj: Any) -> None:
-    """Write one length-prefixed message."""
-    payload = encode(obj)
-    stream.write(struct.pack(">I", len(payload)) + payload)
-    stream.flush()
-
-
 def frame(obj: Any) -> bytes:
     """One length-prefixed message as bytes."""
     payload = encode(obj)
     return struct.pack(">I", len(payload)) + payload
 
 
-def read_frame(stream: BinaryIO) -> Any:
-    """Read one length-prefixed message (blocking); None at end of stream."""
-    header = stream.read(4)
-    if len(header) < 4:
+def send(fd: int, obj: Any) -> None:
+    """Write one length-prefixed message to a file descriptor, all of it (CodecError before any byte)."""
+    view = memoryview(frame(obj))
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    buf = bytearray()
+    while len(buf) < size:
+        chunk = os.read(fd, size - len(buf))
+        if not chunk:
+            return None
+        buf += chunk
+    return bytes(buf)
+
+
+def receive(fd: int) -> Any:
+    """Read one length-prefixed message from a file descriptor (blocking, never more than the message:
+    another process may read the next one); None at end of stream."""
+    header = _read_exact(fd, 4)
+    if header is None:
         return None
     (size,) = struct.unpack(">I", header)
     if size > MAX_FRAME:
         raise CodecError(f"message of {size} bytes exceeds the {MAX_FRAME} byte limit")
-    payload = stream.read(size)
-    if len(payload) < size:
-        return None
-    return decode(payload)
+    payload = _read_exact(fd, size)
+    return None if payload is None else decode(payload)

@@ -56,22 +56,18 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) 
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
         warmup.warm_up()
-        with os.fdopen(request_fd, "rb") as requests:
-            request = codec.read_frame(requests)
+        request = codec.receive(request_fd)
+        os.close(request_fd)
         if request is None:  # discarded before it was used
             return
         open(RECEIVED_MARKER, "x").close()
         _seed_everything(int(request.get("seed", 0)))
         result = child.run(request)
         try:
-            payload = codec.encode(result)
+            codec.send(result_fd, result)
         except codec.CodecError as exc:
-            payload = codec.encode({"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
-                                    "calling": None, "message": f"the result could not be sent back: {exc}"})
-        data = struct.pack(">I", len(payload)) + payload
-        view = memoryview(data)
-        while view:
-            view = view[os.write(result_fd, view):]
+            codec.send(result_fd, {"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
+                                   "calling": None, "message": f"the result could not be sent back: {exc}"})
     finally:
         os._exit(0)
 
@@ -188,16 +184,14 @@ class ForkServer:
     def _send(target: _Child, request: dict[str, Any]) -> bool:
         """Hand the request to the waiting child; False if it is gone."""
         try:
-            view = memoryview(codec.frame(request))
-            while view:
-                view = view[os.write(target.request_fd, view):]
+            codec.send(target.request_fd, request)
             return True
         except OSError:
             return False
         finally:
             os.close(target.request_fd)
 
-    def _attempt(self, request: dict[str, Any], start: float) -> tuple[_Child, bytes | None, bool, bool]:
+    def _attempt(self, request: dict[str, Any], deadline: float) -> tuple[_Child, bytes | None, bool, bool]:
         """Give the request to the waiting child (forking the next one meanwhile) and wait for its result:
         (child, payload or None, timed out, whether the child ever read the request)."""
         current = self.spare
@@ -209,7 +203,7 @@ class ForkServer:
             pidfd: int | None = os.pidfd_open(current.pid)
         except (AttributeError, OSError):
             pidfd = None
-        payload, timed_out = _read_result(current.result_fd, pidfd, start + float(request.get("timeout", 60)))
+        payload, timed_out = _read_result(current.result_fd, pidfd, deadline)
         if pidfd is not None:
             os.close(pidfd)
         return current, payload, timed_out, os.path.exists(os.path.join(current.workdir, RECEIVED_MARKER))
@@ -220,14 +214,14 @@ class ForkServer:
         A child that died before reading its request (an earlier child's code killed it: a process being
         torn down still holds its pipe for a moment) ran nothing: the request goes to the next child.
         """
+        timeout = float(request.get("timeout", 60))
         start = time.monotonic()
-        current, payload, timed_out, received = self._attempt(request, start)
+        current, payload, timed_out, received = self._attempt(request, start + timeout)
         if payload is None and not timed_out and not received:
             self.finish(current)
             start = time.monotonic()
-            current, payload, timed_out, received = self._attempt(request, start)
+            current, payload, timed_out, received = self._attempt(request, start + timeout)
         duration = time.monotonic() - start
-        timeout = float(request.get("timeout", 60))
         response: dict[str, Any]
         if timed_out:
             response = {"status": "timeout", "limit": timeout}

@@ -20,7 +20,6 @@ import json
 import os
 import select
 import signal
-import struct
 import sys
 from typing import Any
 
@@ -53,34 +52,6 @@ def _make_undumpable() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)
     except (OSError, AttributeError):
         pass
-
-
-def _read_exact(fd: int, size: int) -> bytes | None:
-    buf = bytearray()
-    while len(buf) < size:
-        chunk = os.read(fd, size - len(buf))
-        if not chunk:
-            return None
-        buf += chunk
-    return bytes(buf)
-
-
-def read_request(fd: int) -> dict[str, Any] | None:
-    """One framed request, read without read-ahead (a successor may read the next one); None at the end."""
-    header = _read_exact(fd, 4)
-    if header is None:
-        return None
-    (size,) = struct.unpack(">I", header)
-    if size > codec.MAX_FRAME:
-        raise codec.CodecError(f"request of {size} bytes is too large")
-    payload = _read_exact(fd, size)
-    return None if payload is None else codec.decode(payload)
-
-
-def write_response(fd: int, response: dict[str, Any]) -> None:
-    view = memoryview(codec.frame(response))
-    while view:
-        view = view[os.write(fd, view):]
 
 
 class Successor:
@@ -160,14 +131,14 @@ def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
                 server.forget(successor.fds, successor.pid)  # it died (a child killed it): go on alone
                 successor = None
                 continue
-        request = read_request(requests)
+        request = codec.receive(requests)
         if request is None:
             server.close()
             if successor is not None:
                 successor.stop()
             return
         response, done = server.serve(request)
-        write_response(responses, response)
+        codec.send(responses, response)
         server.finish(done)
 
 
@@ -182,7 +153,7 @@ def main() -> None:
     ready = _preload(stages[0])
     gc.freeze()  # everything imported so far stays shared with the forked children (fewer copied pages)
     _make_undumpable()
-    write_response(protocol_fds[1], ready)
+    codec.send(protocol_fds[1], ready)
     serve(stages[1:], protocol_fds)
 
 
