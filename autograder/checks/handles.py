@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from autograder.checks.problems import StudentProblem, describe
@@ -13,12 +14,13 @@ from autograder.runner.session import GraderError, Session
 class ExerciseHandle:
     """Runs probes of one exercise against one submission's sandboxed fork server."""
 
-    def __init__(self, session: Session, exercise: Exercise, device: str, *, label: str,
+    def __init__(self, session: Session, exercise: Exercise, probes: Path, device: str, *, label: str,
                  memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None,
                  timeout: float | None = None, log: list[dict[str, Any]] | None = None,
                  curves: dict[str, dict[str, list[float]]] | None = None) -> None:
         self.session = session
         self.exercise = exercise
+        self.probes = probes
         self.device = device
         self.label = label
         self.seeds: list[int] = []
@@ -30,7 +32,7 @@ class ExerciseHandle:
         self._curves = curves if curves is not None else {}
 
     def probe(self, name: str, *, timeout: float | None = None, cache: bool = True, **kwargs: Any) -> Any:
-        """Run probe `<module>.<name>` in a fresh child and return its observations.
+        """Run probe `name` of the exercise's probe file in a fresh child and return its observations.
 
         Raises StudentProblem when the student's code could not be observed (not implemented,
         crashed, timed out, ...). The `device` argument is always passed to the probe.
@@ -38,7 +40,7 @@ class ExerciseHandle:
         kwargs = {"device": self.device, **kwargs}
         if "seed" in kwargs and kwargs["seed"] not in self.seeds:
             self.seeds.append(kwargs["seed"])
-        request = {"probe": f"{self.exercise.module_name}.{name}", "kwargs": kwargs,
+        request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
                    "timeout": self._timeout or timeout or self.exercise.timeout, "seed": kwargs.get("seed", 0)}
         key = json.dumps(request, sort_keys=True, default=str)
@@ -47,6 +49,8 @@ class ExerciseHandle:
         response = self.session.run(request)
         self.last_duration = response.get("duration")
         self._log.append({"who": self.label, "request": request, "duration": self.last_duration})
+        if response.get("status") == "grader_error":
+            raise GraderError(response["message"])
         if response.get("status") == "ok":
             if self._memo is not None and cache:
                 self._memo[key] = response["value"]

@@ -17,6 +17,7 @@ from autograder.checks.handles import ExerciseHandle
 from autograder.checks.problems import StudentProblem
 from autograder.course.models import Course, Exercise
 from autograder.grading.results import CheckResult
+from autograder.probes import PROBE_FILE
 from autograder.runner import preload
 from autograder.runner.preload import Plan
 from autograder.runner.session import GraderError, Session
@@ -39,6 +40,7 @@ class GradingSetup:
     timeout: float | None = None       # overrides every check's time limit (seconds)
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
     preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
+    probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, shown read-only
 
 
 @dataclass
@@ -59,8 +61,9 @@ class SessionPool:
     """
 
     def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None,
-                 preload: dict[Path, Plan] | None = None) -> None:
+                 preload: dict[Path, Plan] | None = None, probe_files: list[Path] | None = None) -> None:
         self.level, self.limits = level, limits
+        self.probe_files = list(probe_files or [])
         self.preload = {folder.resolve(): stages for folder, stages in (preload or {}).items()}
         self.borrowed = dict(borrowed or {})
         self.sessions: dict[Path, Session] = dict(self.borrowed)
@@ -69,7 +72,7 @@ class SessionPool:
         folder = folder.resolve()
         if folder not in self.sessions:
             self.sessions[folder] = Session(folder, level=self.level, limits=self.limits,
-                                            preload=self.preload.get(folder))
+                                            preload=self.preload.get(folder), probe_files=self.probe_files)
             self.sessions[folder].start()
         return self.sessions[folder]
 
@@ -126,7 +129,7 @@ class GradingPlugin:
             shared = self.setup.shared_reference
             borrowed = {shared.session.submission: shared.session} if shared and self.setup.reference else {}
             self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed,
-                                     self.setup.preload)
+                                     self.setup.preload, self.setup.probe_files)
         return self._pool
 
     @property
@@ -160,7 +163,8 @@ class GradingPlugin:
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
         self._ensure_setup(request.path)
         session = self.pool.get(folder)
-        handle = ExerciseHandle(session, self._exercise(request.path), self._device(session), label=label, memo=memo,
+        handle = ExerciseHandle(session, self._exercise(request.path), request.path.parent / PROBE_FILE,
+                                self._device(session), label=label, memo=memo,
                                 timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
                                 curves=self.curves)
         self._handles.setdefault(request.node.nodeid, []).append(handle)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import Course, Exercise
+from autograder.probes import PROBE_FILE
 
 from .markers import GenerateError, hidden_test_functions, strip_hidden_tests, strip_solutions, test_functions
+from .probe_lint import called_probes, keep_probes, lint
 from .readme import render_readme
 
 SOLUTIONS = "solutions"
@@ -20,16 +22,24 @@ def build_exercise(course_root: Path, exercise: Exercise) -> dict[str, str]:
     """
     folder = Path(SOLUTIONS) / exercise.id
     module_label, tests_label = f"{folder / exercise.module}", f"{folder / exercise.test_file}"
+    probes_label = f"{folder / PROBE_FILE}"
     module_text = _read(course_root, module_label)
     tests_text = _read(course_root, tests_label)
+    probes_text = _read(course_root, probes_label) if (course_root / probes_label).is_file() else None
     problems = consistency_problems(exercise, tests_text, tests_label)
+    problems += lint(tests_text, tests_label, probes_text, probes_label)
     if problems:
         raise GenerateError(problems)
-    return {
+    visible_tests = strip_hidden_tests(tests_text, tests_label)
+    files = {
         exercise.module: strip_solutions(module_text, module_label),
-        exercise.test_file: strip_hidden_tests(tests_text, tests_label),
+        exercise.test_file: visible_tests,
         "README.md": render_readme(exercise),
     }
+    if probes_text is not None:  # only the probes the visible checks call
+        wanted = {call.name for call in called_probes(visible_tests, tests_label)}
+        files[PROBE_FILE] = keep_probes(probes_text, probes_label, wanted)
+    return files
 
 
 def build_all(course_root: Path, course: Course) -> dict[str, str]:

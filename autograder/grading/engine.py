@@ -12,6 +12,7 @@ import pytest
 from autograder.checks.plugin import GradingPlugin, GradingSetup, SharedReference
 from autograder.course import Course, Exercise, load_course
 from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.probes import PROBE_FILE
 from autograder.runner import preload
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import Limits, detect_isolation
@@ -83,9 +84,10 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     compared = [e for e in graded if reference is not None and uses_fixture(test_files[e.id], "reference")]
     plans = {reference: preload.plan(course_root, compared)} if compared and reference else {}
     plans[submission] = preload.plan(course_root, graded)  # wins when the submission is the reference
+    probe_files = [path for path in (test_files[e.id].parent / PROBE_FILE for e in graded) if path.is_file()]
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
                                         device=device, level=level, limits=limits, timeout=timeout,
-                                        shared_reference=shared_reference, preload=plans))
+                                        shared_reference=shared_reference, preload=plans, probe_files=probe_files))
     if test_files:
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []

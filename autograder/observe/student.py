@@ -52,7 +52,7 @@ def load_module(path: Path) -> types.ModuleType:
     return module
 
 
-class Student:
+class StudentModule:
     """The student's module as probes see it."""
 
     def __init__(self, module: types.ModuleType, filename: str) -> None:

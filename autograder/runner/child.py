@@ -7,8 +7,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from autograder.observe.student import ImportFailed, Student, StudentIssue, load_module
-from autograder.probes import PROBES
+from autograder.observe.student import ImportFailed, StudentIssue, StudentModule, load_module
+from autograder.probes import ProbeError, check_result, find_probe
 
 IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
@@ -81,6 +81,10 @@ def describe_failure(exc: BaseException, root: Path, calling: str | None) -> dic
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Run the probe a request names against the student's module; never raises."""
     root = Path(request["submission"]).resolve()
+    try:
+        probe = find_probe(Path(request["probes"]), request["probe"])
+    except ProbeError as exc:
+        return {"status": "grader_error", "message": str(exc)}
     path = root / request["exercise"] / request["module"]
     if not path.is_file():
         return {"status": "error", "kind": "missing_file",
@@ -96,9 +100,13 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {**failure, "phase": "import"}
     _restore_torch(pristine)  # module-level monkeypatching of torch must not reach the grader's own code
     Path(IMPORTED_MARKER).touch()
-    student = Student(module, request["module"])
+    student = StudentModule(module, request["module"])
     try:
-        value = PROBES[request["probe"]](student, **request["kwargs"])
+        value = probe(student, **request["kwargs"])
     except BaseException as exc:  # noqa: BLE001 - the harness must survive anything
         return describe_failure(exc, root, student.calling)
+    try:
+        check_result(probe, value)
+    except ProbeError as exc:
+        return {"status": "grader_error", "message": str(exc)}
     return {"status": "ok", "value": value}

@@ -1,8 +1,9 @@
 """What a fork server imports before it forks children, in stages.
 
 The libraries an exercise's code imports (torch, scikit-learn, matplotlib, ...) take a second or more
-each to import. The fork server imports them once, so that every child starts with them loaded. The
-plan is read from the course's own files (the reference solution, else the released stub), never from
+each to import. The fork server imports them once, so that every child starts with them loaded, together
+with the exercise's probe file (named in the plan by its absolute path). The plan is read from the
+course's own files (the reference solution, else the released stub, and the probe file), never from
 a submission. The first stage is what the first exercise to grade needs, imported before the server
 says it is ready; each later stage is imported by a successor process while the checks run, which
 takes over once it is done (see server.py).
@@ -15,6 +16,8 @@ import importlib
 import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from autograder.probes import PROBE_FILE, load_probe_file
 
 if TYPE_CHECKING:  # the fork server imports this module: keep it light
     from autograder.course import Exercise
@@ -43,15 +46,24 @@ def module_imports(path: Path) -> list[str]:
             if name.split(".")[0] not in local and importlib.util.find_spec(name.split(".")[0]) is not None]
 
 
-def _course_file(course_root: Path, exercise: Exercise) -> Path:
-    solution = course_root / "solutions" / exercise.id / exercise.module
-    return solution if solution.is_file() else course_root / "exercises" / exercise.id / exercise.module
+def course_file(course_root: Path, exercise: Exercise, name: str) -> Path:
+    """A file of the exercise's folder in solutions/, else in the released exercises/."""
+    solution = course_root / "solutions" / exercise.id / name
+    return solution if solution.is_file() else course_root / "exercises" / exercise.id / name
+
+
+def _needs(course_root: Path, exercise: Exercise) -> list[str]:
+    """What one exercise's module and probe file import, then the probe file itself."""
+    probes = course_file(course_root, exercise, PROBE_FILE)
+    needs = module_imports(course_file(course_root, exercise, exercise.module)) + module_imports(probes)
+    return [*dict.fromkeys(name for name in needs if not name.startswith("autograder")),
+            *([str(probes.resolve())] if probes.is_file() else [])]
 
 
 def plan(course_root: Path, exercises: list[Exercise]) -> Plan:
     """The preload stages for grading `exercises` in this order: what the first exercise needs, then
     torch._dynamo if that is not in it, then what the others need."""
-    needs = [module_imports(_course_file(course_root, e)) for e in exercises] or [[]]
+    needs = [_needs(course_root, e) for e in exercises] or [[]]
     first = [*BASE, *needs[0]]
     if any(name == "torch" or name.startswith("torch.") for name in needs[0]):
         first += TRAINING
@@ -62,9 +74,13 @@ def plan(course_root: Path, exercises: list[Exercise]) -> Plan:
 
 
 def import_modules(names: list[str]) -> None:
-    """Import each module; one that fails here is left to the child that needs it (which reports why)."""
+    """Import each module (a path: load that probe file); one that fails here is left to the child that
+    needs it (which reports why)."""
     for name in names:
         try:
-            importlib.import_module(name)
+            if name.endswith(".py"):
+                load_probe_file(Path(name))
+            else:
+                importlib.import_module(name)
         except Exception:  # noqa: BLE001, S112 - preloading is only an optimisation
             continue

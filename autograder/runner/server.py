@@ -37,9 +37,6 @@ def _preload(names: list[str]) -> dict[str, Any]:
     except RuntimeError:
         pass
     preload.import_modules(names)
-    from autograder import probes
-
-    probes.load_all()
     warmup.warm_up()
     mps = getattr(torch.backends, "mps", None)
     return {"ready": True, "torch": torch.__version__, "pid": os.getpid(), "threads": torch.get_num_threads(),

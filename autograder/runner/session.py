@@ -58,8 +58,9 @@ class Session:
     """One sandboxed fork server for one submission folder."""
 
     def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits,
-                 preload: Plan | None = None) -> None:
+                 preload: Plan | None = None, probe_files: list[Path] | None = None) -> None:
         self.submission = submission.resolve()
+        self.probe_files = [path.resolve() for path in probe_files or []]  # shown read-only, nothing else of theirs
         self.level = level
         self.limits = limits
         self.preload = preload
@@ -89,7 +90,7 @@ class Session:
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
             [sys.executable, "-m", "autograder.runner.server"],
-            read_only=[package, self.submission], writable=[Path(self._workdir)],
+            read_only=[package, self.submission, *self.probe_files], writable=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()
         threading.Thread(target=self._drain_stderr, args=(self._sandbox,), daemon=True).start()

@@ -1,8 +1,18 @@
 """Checks for 07_iris. Each test observes your code running in a sandbox on data the grader owns."""
 
-from autograder.checks import expect, fail
-from autograder.checks.numeric import mlp_cross_entropy, moved
 import numpy as np
+
+from autograder.checks import expect, fail
+from autograder.checks.numeric import moved
+
+
+def mlp_cross_entropy(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
+    """Mean cross-entropy of fc1 → ReLU → fc2 with weights `state` on (x, y), recomputed by the grader."""
+    h = np.maximum(x.astype(np.float64) @ state["fc1.weight"].T.astype(np.float64) + state["fc1.bias"], 0.0)
+    logits = h @ state["fc2.weight"].T.astype(np.float64) + state["fc2.bias"]
+    logits -= logits.max(axis=1, keepdims=True)
+    log_probs = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(y)), y].mean())
 
 
 def test_load_iris_data_split(student):

@@ -5,15 +5,41 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.observe.models import iris_tensors, mlp, probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
-from autograder.observe.student import Student, StudentIssue
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 from autograder.runner import preload
+
+
+def iris_tensors(seed: int, val_fraction: float = 0.25) -> tuple[torch.Tensor, ...]:
+    """The iris split the grader owns: (x_train, y_train, x_val, y_val), float32/int64 CPU tensors."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+
+    iris = load_iris()
+    xt, xv, yt, yv = train_test_split(iris.data, iris.target, test_size=val_fraction, stratify=iris.target,
+                                      random_state=seed)
+    return (torch.tensor(xt, dtype=torch.float32), torch.tensor(yt, dtype=torch.int64),
+            torch.tensor(xv, dtype=torch.float32), torch.tensor(yv, dtype=torch.int64))
+
+
+def mlp(seed: int, n_in: int = 4, n_hidden: int = 1024, n_out: int = 3, device: str = "cpu") -> torch.nn.Module:
+    """The grader's own two-layer classifier (fc1 → ReLU → fc2), seeded."""
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential()
+    model.add_module("fc1", torch.nn.Linear(n_in, n_hidden))
+    model.add_module("relu", torch.nn.ReLU())
+    model.add_module("fc2", torch.nn.Linear(n_hidden, n_out))
+    return model.to(device)
+
 
 _perf_counter = time.perf_counter
 
@@ -27,8 +53,20 @@ def _grader_loss(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor) -> fl
     return value
 
 
+class LoadData(TypedDict):
+    """What `load_data` returns."""
+
+    ok_tuple: bool
+    type: NotRequired[str]
+    full: NotRequired[Any]
+    x_train: NotRequired[Any]
+    y_train: NotRequired[Any]
+    x_val: NotRequired[Any]
+    y_val: NotRequired[Any]
+
+
 @probe
-def load_data(student: Student, *, device: str, seed: int = 42, val_fraction: float = 0.25) -> dict[str, Any]:
+def load_data(student: StudentModule, *, device: str, seed: int = 42, val_fraction: float = 0.25) -> LoadData:
     """What load_iris_data returns for a seed: types, shapes, and the arrays themselves."""
     out = student.call("load_iris_data", val_fraction=val_fraction, seed=seed)
     if not isinstance(out, (tuple, list)) or len(out) != 4:
@@ -42,8 +80,18 @@ def load_data(student: Student, *, device: str, seed: int = 42, val_fraction: fl
     return {"ok_tuple": True, "full": load_iris().data.astype("float32"), **arrays}
 
 
+class Structure(TypedDict):
+    """What `structure` returns."""
+
+    layers: Any
+    output: dict[str, Any]
+    got: np.ndarray
+    want: Any
+    n_params: Any
+
+
 @probe
-def structure(student: Student, *, device: str, seed: int = 0) -> dict[str, Any]:
+def structure(student: StudentModule, *, device: str, seed: int = 0) -> Structure:
     """IrisClassifier's layers, and its output against fc2(relu(fc1(x))) computed by the grader."""
     torch.manual_seed(seed)
     model = student.call("IrisClassifier", n_features=4, n_hidden=32, n_classes=3)
@@ -62,9 +110,29 @@ def structure(student: Student, *, device: str, seed: int = 0) -> dict[str, Any]
             "want": want, "n_params": sum(p.numel() for p in model.parameters())}
 
 
+class TrainRun(TypedDict):
+    """What `train_run` returns."""
+
+    ok_pair: bool
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    l0: Any
+    l1: Any
+    before: dict[str, np.ndarray]
+    after: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    steps: dict[str, Any]
+    grad: dict[str, Any]
+    train_batch: int
+    val_batch: int
+
+
 @probe
-def train_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: float,
-              validate: bool = False) -> dict[str, Any]:
+def train_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float,
+              validate: bool = False) -> TrainRun:
     """Run train() on the grader's model and data, recording modes, steps and gradient accumulation."""
     x, y, xv, yv = iris_tensors(seed)
     xv, yv = xv[:30], yv[:30]          # a batch size no training batch has, to tell the forwards apart
@@ -82,8 +150,19 @@ def train_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: fl
             "steps": steps.as_dict(), "grad": acc.as_dict(), "train_batch": len(x), "val_batch": len(xv)}
 
 
+class EvaluateRun(TypedDict):
+    """What `evaluate_run` returns."""
+
+    got: Any
+    got_type: str
+    want: Any
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    training_after: Any
+
+
 @probe
-def evaluate_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def evaluate_run(student: StudentModule, *, device: str, seed: int) -> EvaluateRun:
     """Run evaluate() on a model with dropout (so train-mode evaluation changes the number)."""
     x, y, xv, yv = iris_tensors(seed)
     torch.manual_seed(seed)
@@ -96,8 +175,17 @@ def evaluate_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
             "want": want, "forwards": fwd.as_list(), "bypassed": fwd.bypassed(), "training_after": model.training}
 
 
+class AccuracyRun(TypedDict):
+    """What `accuracy_run` returns."""
+
+    got: Any
+    got_type: str
+    want: Any
+    forwards: list[dict[str, Any]]
+
+
 @probe
-def accuracy_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def accuracy_run(student: StudentModule, *, device: str, seed: int) -> AccuracyRun:
     """accuracy() on a grader model against the grader's own count."""
     x, y, xv, yv = iris_tensors(seed)
     model = mlp(seed, n_hidden=16)
@@ -109,8 +197,16 @@ def accuracy_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
             "forwards": fwd.as_list()}
 
 
+class DeviceRun(TypedDict):
+    """What `device_run` returns."""
+
+    model_device: str
+    forwards: list[dict[str, Any]]
+    error: str | None
+
+
 @probe
-def device_run(student: Student, *, device: str, seed: int, function: str) -> dict[str, Any]:
+def device_run(student: StudentModule, *, device: str, seed: int, function: str) -> DeviceRun:
     """Call train/evaluate/accuracy with the model on the accelerator (or `meta`) and CPU data.
 
     Stops at the first forward: all we need is the device of what reached the model.
@@ -133,8 +229,20 @@ def device_run(student: Student, *, device: str, seed: int, function: str) -> di
     return {"model_device": target, "forwards": fwd.as_list(), "error": error}
 
 
+class PlotRun(TypedDict):
+    """What `plot_run` returns."""
+
+    is_figure: bool
+    type: NotRequired[str]
+    n_axes: NotRequired[Any]
+    xlabel: NotRequired[str]
+    ylabel: NotRequired[str]
+    lines: NotRequired[Any]
+    legend: NotRequired[bool]
+
+
 @probe
-def plot_run(student: Student, *, device: str, n: int = 20, with_val: bool = True) -> dict[str, Any]:
+def plot_run(student: StudentModule, *, device: str, n: int = 20, with_val: bool = True) -> PlotRun:
     """What plot_losses draws: axes, lines, labels."""
     losses = [1.0 / (i + 1) for i in range(n)]
     val = [1.5 / (i + 1) for i in range(n)] if with_val else None
@@ -153,8 +261,15 @@ def plot_run(student: Student, *, device: str, n: int = 20, with_val: bool = Tru
     return info
 
 
+class TimeTrain(TypedDict):
+    """What `time_train` returns."""
+
+    seconds: Any
+    steps: int
+
+
 @probe
-def time_train(student: Student, *, device: str, seed: int, n_epochs: int, lr: float = 1e-4) -> dict[str, Any]:
+def time_train(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float = 1e-4) -> TimeTrain:
     """Wall time of train() for n_epochs on the grader's model, with the work it did."""
     preload.import_modules(list(preload.TRAINING))  # a one-time import is not training time
     x, y, _, _ = iris_tensors(seed)
@@ -169,8 +284,19 @@ def time_train(student: Student, *, device: str, seed: int, n_epochs: int, lr: f
     return {"seconds": seconds, "steps": steps.steps}
 
 
+class TimeTrainingRun(TypedDict):
+    """What `time_training_run` returns."""
+
+    ok_pair: bool
+    seconds: Any
+    seconds_type: str
+    losses: dict[str, Any]
+    wall: Any
+    steps: int
+
+
 @probe
-def time_training_run(student: Student, *, device: str, seed: int, n_epochs: int = 20) -> dict[str, Any]:
+def time_training_run(student: StudentModule, *, device: str, seed: int, n_epochs: int = 20) -> TimeTrainingRun:
     """What time_training returns: a float of seconds and the losses of the epochs."""
     x, y, _, _ = iris_tensors(seed)
     model = mlp(seed, n_hidden=16)

@@ -4,16 +4,41 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from autograder.observe.models import iris_tensors, mlp, probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
+
+
+def iris_tensors(seed: int, val_fraction: float = 0.25) -> tuple[torch.Tensor, ...]:
+    """The iris split the grader owns: (x_train, y_train, x_val, y_val), float32/int64 CPU tensors."""
+    from sklearn.datasets import load_iris
+    from sklearn.model_selection import train_test_split
+
+    iris = load_iris()
+    xt, xv, yt, yv = train_test_split(iris.data, iris.target, test_size=val_fraction, stratify=iris.target,
+                                      random_state=seed)
+    return (torch.tensor(xt, dtype=torch.float32), torch.tensor(yt, dtype=torch.int64),
+            torch.tensor(xv, dtype=torch.float32), torch.tensor(yv, dtype=torch.int64))
+
+
+def mlp(seed: int, n_in: int = 4, n_hidden: int = 1024, n_out: int = 3, device: str = "cpu") -> torch.nn.Module:
+    """The grader's own two-layer classifier (fc1 → ReLU → fc2), seeded."""
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential()
+    model.add_module("fc1", torch.nn.Linear(n_in, n_hidden))
+    model.add_module("relu", torch.nn.ReLU())
+    model.add_module("fc2", torch.nn.Linear(n_hidden, n_out))
+    return model.to(device)
+
 
 
 class _GraderDataset(Dataset):
@@ -51,8 +76,18 @@ def _item(value: Any) -> dict[str, Any]:
     return out
 
 
+class DatasetItems(TypedDict):
+    """What `dataset_items` returns."""
+
+    n: Any
+    features: Any
+    labels: Any
+    numpy: Any
+    tensor: Any
+
+
 @probe
-def dataset_items(student: Student, *, device: str, seed: int, n: int = 9) -> dict[str, Any]:
+def dataset_items(student: StudentModule, *, device: str, seed: int, n: int = 9) -> DatasetItems:
     """IrisDataset built from numpy arrays and from tensors: length, items, and a DataLoader batch over it."""
     rng = np.random.RandomState(seed)
     features = rng.normal(5.0, 2.0, size=(n, 4))                    # float64, like scikit-learn's iris.data
@@ -100,8 +135,22 @@ def _batches(loader: Any) -> dict[str, Any]:
             "y": np.concatenate(ys) if ys else np.zeros((0,), np.int64)}
 
 
+class Loaders(TypedDict):
+    """What `loaders` returns."""
+
+    ok_pair: bool
+    type: NotRequired[str]
+    types: NotRequired[Any]
+    train1: NotRequired[Any]
+    train2: NotRequired[Any]
+    val1: NotRequired[Any]
+    val2: NotRequired[Any]
+    again_train1: NotRequired[Any]
+    split: NotRequired[Any]
+
+
 @probe
-def loaders(student: Student, *, device: str, seed: int, batch_size: int) -> dict[str, Any]:
+def loaders(student: StudentModule, *, device: str, seed: int, batch_size: int) -> Loaders:
     """make_iris_loaders: two passes over each loader, a second call with the same seed, and the grader's split."""
     out = student.call("make_iris_loaders", batch_size=batch_size, seed=seed)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
@@ -119,9 +168,33 @@ def loaders(student: Student, *, device: str, seed: int, batch_size: int) -> dic
     return result
 
 
+class FitRun(TypedDict):
+    """What `fit_run` returns."""
+
+    ok_pair: bool
+    type: str
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    before: dict[str, np.ndarray]
+    after: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    xv: np.ndarray
+    yv: np.ndarray
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    steps: dict[str, Any]
+    grad: dict[str, Any]
+    train_batches: int
+    val_batches: int
+    train_batch: Any
+    val_batch: Any
+    val_sizes: Any
+
+
 @probe
-def fit_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: float, train_batch: int = 16,
-            val_batch: int = 10, n_hidden: int = 1024) -> dict[str, Any]:
+def fit_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float, train_batch: int = 16,
+            val_batch: int = 10, n_hidden: int = 1024) -> FitRun:
     """train_with_loaders on the grader's model and loaders, recording modes, steps and gradient accumulation."""
     train, val, (x, y, xv, yv) = _grader_loaders(seed, train_batch, val_batch)
     model = mlp(seed, n_hidden=n_hidden)
@@ -138,9 +211,15 @@ def fit_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: floa
             "val_batch": val_batch, "val_sizes": [len(b[1]) for b in val]}
 
 
+class CanonicalFit(TypedDict):
+    """What `canonical_fit` returns."""
+
+    after: dict[str, np.ndarray]
+
+
 @probe
-def canonical_fit(student: Student, *, device: str, seed: int, n_epochs: int, lr: float, optimizer: str,
-                  train_batch: int = 16, val_batch: int = 10, n_hidden: int = 1024) -> dict[str, Any]:
+def canonical_fit(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float, optimizer: str,
+                  train_batch: int = 16, val_batch: int = 10, n_hidden: int = 1024) -> CanonicalFit:
     """The grader's own mini-batch loop with a given torch.optim class, on the same model and loaders as fit_run.
 
     Used as the reference for a student who chose another optimizer than the reference solution.
@@ -158,8 +237,17 @@ def canonical_fit(student: Student, *, device: str, seed: int, n_epochs: int, lr
     return {"after": state_dict(model)}
 
 
+class DeviceRun(TypedDict):
+    """What `device_run` returns."""
+
+    model_device: str
+    forwards: list[dict[str, Any]]
+    error: str | None
+    stopped_early: bool
+
+
 @probe
-def device_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def device_run(student: StudentModule, *, device: str, seed: int) -> DeviceRun:
     """train_with_loaders with the model on the accelerator (or `meta`) and CPU loaders.
 
     On `meta` (no accelerator) it stops at the first forward: values cannot be read there.
@@ -213,8 +301,19 @@ def _artist_points(ax: Any) -> list[tuple[float, float, tuple]]:
     return points
 
 
+class ShowBatchRun(TypedDict):
+    """What `show_batch_run` returns."""
+
+    is_figure: bool
+    axes: NotRequired[Any]
+    batch_x: NotRequired[Any]
+    batch_y: NotRequired[Any]
+    batch_size: NotRequired[Any]
+    type: NotRequired[str]
+
+
 @probe
-def show_batch_run(student: Student, *, device: str, seed: int, batch_size: int = 20) -> dict[str, Any]:
+def show_batch_run(student: StudentModule, *, device: str, seed: int, batch_size: int = 20) -> ShowBatchRun:
     """What show_batch draws for a grader loader whose first batch is known (unshuffled)."""
     x, y, _, _ = iris_tensors(seed)
     loader = DataLoader(_GraderDataset(x, y), batch_size=batch_size, shuffle=False)

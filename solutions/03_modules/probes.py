@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.observe.models import probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, number, state_dict, to_numpy
 from autograder.observe.recorders import (
     ForwardRecorder,
@@ -21,7 +23,7 @@ from autograder.observe.recorders import (
     StepRecorder,
     Stop,
 )
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -51,8 +53,18 @@ def _grader_line(seed: int, device: str = "cpu") -> nn.Module:
     return nn.Sequential(nn.Linear(1, 1)).to(device)
 
 
+class ManualStructure(TypedDict):
+    """What `manual_structure` returns."""
+
+    is_module: bool
+    type: str
+    params: Any
+    x: np.ndarray
+    output: Any
+
+
 @probe
-def manual_structure(student: Student, *, device: str, seed: int = 0) -> dict[str, Any]:
+def manual_structure(student: StudentModule, *, device: str, seed: int = 0) -> ManualStructure:
     """ManualLinearRegression: its registered parameters, and its output on the grader's x."""
     torch.manual_seed(seed)
     model = student.call("ManualLinearRegression")
@@ -62,7 +74,7 @@ def manual_structure(student: Student, *, device: str, seed: int = 0) -> dict[st
 
 
 @probe
-def layer_structure(student: Student, *, device: str, seed: int = 0) -> dict[str, Any]:
+def layer_structure(student: StudentModule, *, device: str, seed: int = 0) -> dict[str, Any]:
     """LayerLinearRegression and make_sequential(): layers, parameters and outputs."""
     x = torch.linspace(-2.0, 3.0, 7).reshape(7, 1)
     found: dict[str, Any] = {"x": to_numpy(x).astype(np.float64)}
@@ -111,9 +123,26 @@ def _grad_state(model: nn.Module) -> str:
     return "nonzero" if any(g is not None and bool(g.ne(0).any()) for g in grads) else "zero"
 
 
+class TrainStepRun(TypedDict):
+    """What `train_step_run` returns."""
+
+    callable: bool
+    states: NotRequired[Any]
+    calls: NotRequired[Any]
+    forwards: NotRequired[list[dict[str, Any]]]
+    bypassed: NotRequired[bool]
+    steps: NotRequired[dict[str, Any]]
+    steps_at_make: NotRequired[Any]
+    grad: NotRequired[dict[str, Any]]
+    loss_calls: NotRequired[Any]
+    x32: NotRequired[np.ndarray]
+    y32: NotRequired[np.ndarray]
+    type: NotRequired[str]
+
+
 @probe
-def train_step_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.ndarray, lr: float,
-                   n_calls: int = 1) -> dict[str, Any]:
+def train_step_run(student: StudentModule, *, device: str, seed: int, x: np.ndarray, y: np.ndarray, lr: float,
+                   n_calls: int = 1) -> TrainStepRun:
     """make_train_step on the grader's model (left in eval mode), SGD and a recording loss; call it n_calls times."""
     model = _grader_line(seed)
     model.eval()
@@ -140,9 +169,25 @@ def train_step_run(student: Student, *, device: str, seed: int, x: np.ndarray, y
             "loss_calls": loss_fn.calls, "x32": xt.numpy().astype(np.float64), "y32": yt.numpy().astype(np.float64)}
 
 
+class FitRun(TypedDict):
+    """What `fit_run` returns."""
+
+    losses: dict[str, Any]
+    before: dict[str, np.ndarray]
+    after: dict[str, np.ndarray]
+    steps: dict[str, Any]
+    grad: dict[str, Any]
+    made: Any
+    n_forwards: int
+    bypassed: bool
+    eval_forwards: Any
+    x32: np.ndarray
+    y32: np.ndarray
+
+
 @probe
-def fit_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.ndarray, lr: float,
-            n_epochs: int) -> dict[str, Any]:
+def fit_run(student: StudentModule, *, device: str, seed: int, x: np.ndarray, y: np.ndarray, lr: float,
+            n_epochs: int) -> FitRun:
     """fit_model on the grader's model and tensors, counting steps and make_train_step calls."""
     model = _grader_line(seed)
     xt = torch.as_tensor(x, dtype=torch.float32)
@@ -166,8 +211,18 @@ def fit_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.nd
             "x32": xt.numpy().astype(np.float64), "y32": yt.numpy().astype(np.float64)}
 
 
+class DeviceRun(TypedDict):
+    """What `device_run` returns."""
+
+    model_device: str
+    forwards: list[dict[str, Any]]
+    error: str | None
+    bypassed: bool
+    reached_item: Any
+
+
 @probe
-def device_run(student: Student, *, device: str, seed: int, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+def device_run(student: StudentModule, *, device: str, seed: int, x: np.ndarray, y: np.ndarray) -> DeviceRun:
     """fit_model with the model on the accelerator (or `meta`) and the data on the CPU; stops at the first forward."""
     target = probe_device(device)
     model = _grader_line(seed, target)

@@ -10,6 +10,8 @@ import os
 import re
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -17,16 +19,51 @@ from torch import nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.observe.models import probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
 from autograder.observe.recorders import ForwardRecorder, StepRecorder
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
-from autograder.probes.loop import VAL_BATCH, RecordingMSE, loaders, regression_data
 
+_is_grad_enabled = torch.is_grad_enabled
 _torch_load = torch.load
 _torch_save = torch.save
 KEYS = ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "val_loss")
+TRAIN_N, TRAIN_BATCH = 64, 16        # 4 training batches per epoch
+VAL_N, VAL_BATCH = 30, 10            # 3 validation batches per pass
+
+
+class RecordingMSE(nn.Module):
+    """nn.MSELoss that remembers every call: its value, batch size and whether autograd was on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[dict[str, Any]] = []
+
+    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        loss = F.mse_loss(yhat, y)
+        meta = loss.device.type == "meta"
+        self.calls.append({"batch": int(yhat.shape[0]) if yhat.dim() else 1, "grad": _is_grad_enabled(),
+                           "value": None if meta else float(loss.detach().double().cpu())})
+        return loss
+
+
+def regression_data(seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """y = 1 + 2x + 0.1·noise, float32 (n, 1) CPU tensors, from a generator of their own."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, 1, generator=g)
+    return x, 1 + 2 * x + 0.1 * torch.randn(n, 1, generator=g)
+
+
+def loaders(seed: int) -> tuple[DataLoader, DataLoader]:
+    """The grader's loaders (train: 64 points in batches of 16, shuffled by a seeded generator;
+    validation: 30 points in batches of 10)."""
+    x, y = regression_data(seed, TRAIN_N + VAL_N)
+    train = DataLoader(TensorDataset(x[:TRAIN_N], y[:TRAIN_N]), batch_size=TRAIN_BATCH, shuffle=True,
+                       generator=torch.Generator().manual_seed(seed + 1))
+    val = DataLoader(TensorDataset(x[TRAIN_N:], y[TRAIN_N:]), batch_size=VAL_BATCH, shuffle=False,
+                     generator=torch.Generator().manual_seed(seed + 2))
+    return train, val
 
 
 def _model(seed: int, dropout: bool = False, device: str = "cpu") -> nn.Module:
@@ -121,8 +158,28 @@ def _read_back(path: str) -> dict[str, Any]:
     return info
 
 
+class SaveRun(TypedDict):
+    """What `save_run` returns."""
+
+    exists: Any
+    want_loss: Any
+    want_val_loss: Any
+    loadable: NotRequired[Any]
+    error: NotRequired[str | None]
+    numpy: NotRequired[Any]
+    type: NotRequired[str]
+    keys: NotRequired[Any]
+    epoch: NotRequired[Any]
+    epoch_type: NotRequired[str]
+    loss: NotRequired[Any]
+    val_loss: NotRequired[Any]
+    model_ok: NotRequired[Any]
+    optimizer_diff: NotRequired[Any]
+    adam_state_size: NotRequired[Any]
+
+
 @probe
-def save_run(student: Student, *, device: str, seed: int, as_path: bool = False) -> dict[str, Any]:
+def save_run(student: StudentModule, *, device: str, seed: int, as_path: bool = False) -> SaveRun:
     """save_checkpoint after 2 epochs of Adam, losses given as numpy scalars; the file read back with
     weights_only=True and compared with the model's and the optimizer's state."""
     model = _model(seed)
@@ -146,8 +203,24 @@ def save_run(student: Student, *, device: str, seed: int, as_path: bool = False)
     return info
 
 
+class LoadRun(TypedDict):
+    """What `load_run` returns."""
+
+    ok_triple: bool
+    type: str
+    epoch: Any
+    epoch_type: str
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    want_losses: Any
+    want_val_losses: Any
+    model_ok: Any
+    optimizer_diff: Any
+    training: Any
+
+
 @probe
-def load_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def load_run(student: StudentModule, *, device: str, seed: int) -> LoadRun:
     """load_checkpoint of a grader-written checkpoint into a fresh model (other init, eval mode) and a fresh
     Adam (other learning rate)."""
     path = os.path.join(os.getcwd(), "grader_checkpoint.pt")
@@ -167,38 +240,17 @@ def load_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
             "training": [m.training for m in model.modules()]}
 
 
-@probe
-def resume_run(student: Student, *, device: str, seed: int, k: int = 2, total: int = 5) -> dict[str, Any]:
-    """Train `total` epochs without a break, and k epochs + save + load into fresh objects + the rest."""
-    ref = _model(seed)
-    ref_opt = _adam(ref)
-    ref_losses: list[float] = []
-    _run_epochs(ref, ref_opt, 0, total, seed, ref_losses)
+class InferenceRun(TypedDict):
+    """What `inference_run` returns."""
 
-    model = _model(seed)
-    optimizer = _adam(model)
-    losses: list[float] = []
-    _run_epochs(model, optimizer, 0, k, seed, losses)
-    path = os.path.join(os.getcwd(), "resume.pt")
-    student.call("save_checkpoint", path, model, optimizer, k, losses, [v * 2 for v in losses])
-    fresh = _model(seed + 99)
-    fresh_opt = _adam(fresh, lr=0.05)
-    out = student.call("load_checkpoint", path, fresh, fresh_opt)
-    ok = isinstance(out, (tuple, list)) and len(out) == 3
-    epoch = out[0] if ok and isinstance(out[0], (int, float)) else None
-    resumed = list(out[1]) if ok and isinstance(out[1], (list, tuple)) else []
-    start = int(epoch) if epoch is not None else k
-    _run_epochs(fresh, fresh_opt, start, total, seed, resumed)
-    diffs = [float((a.detach() - b.detach()).abs().max()) for a, b in zip(ref.parameters(), fresh.parameters())]
-    return {"ok_triple": ok, "epoch": epoch, "k": k, "total": total,
-            "params_equal": all(torch.equal(a, b) for a, b in zip(ref.parameters(), fresh.parameters())),
-            "max_diff": max(diffs), "optimizer_diff": _optimizer_diff(fresh_opt.state_dict(), ref_opt.state_dict()),
-            "losses": [float(v) for v in resumed] if all(isinstance(v, (int, float)) for v in resumed) else None,
-            "want_losses": ref_losses}
+    same_object: bool
+    type: str
+    model_ok: Any
+    training: Any
 
 
 @probe
-def inference_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def inference_run(student: StudentModule, *, device: str, seed: int) -> InferenceRun:
     """load_for_inference of a grader checkpoint into a fresh Dropout model left in train mode."""
     path = os.path.join(os.getcwd(), "grader_checkpoint.pt")
     ref_model, _, _ = _grader_checkpoint(path, seed, dropout=True)
@@ -218,69 +270,6 @@ class _Payload:
 
     def __reduce__(self) -> tuple[Any, tuple[str, str]]:
         return (open, (self.marker, "w"))
-
-
-@probe
-def unsafe_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
-    """A checkpoint whose pickle would run code (create a file) if loaded without weights_only=True."""
-    results = {}
-    for function in ("load_checkpoint", "load_for_inference"):
-        path = os.path.join(os.getcwd(), f"unsafe_{function}.pt")
-        marker = os.path.join(os.getcwd(), f"marker_{function}")
-        _, _, content = _grader_checkpoint(path, seed)
-        content["note"] = _Payload(marker)
-        _torch_save(content, path)
-        fresh = _model(seed + 3)
-        args = (path, fresh, _adam(fresh)) if function == "load_checkpoint" else (path, fresh)
-        error = None
-        try:
-            student.call(function, *args)
-        except NotImplementedError:
-            raise                          # a stub: reported as 'not implemented yet'
-        except Exception as exc:  # noqa: BLE001 - refusing the file is the right behaviour
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        results[function] = {"ran_payload": os.path.exists(marker), "error": error}
-    return results
-
-
-@probe
-def device_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
-    """load_checkpoint and load_for_inference of a CPU checkpoint into a model on the accelerator (or `meta`),
-    recording the map_location and weights_only that torch.load is called with."""
-    target = probe_device(device)
-    path = os.path.join(os.getcwd(), "grader_checkpoint.pt")
-    _grader_checkpoint(path, seed)
-    results = {}
-    for function in ("load_checkpoint", "load_for_inference"):
-        calls: list[dict[str, Any]] = []
-
-        def recording_load(*args: Any, calls: list[dict[str, Any]] = calls, **kwargs: Any) -> Any:
-            where = kwargs.get("map_location", args[1] if len(args) > 1 else None)
-            calls.append({"map_location": None if where is None else str(where),
-                          "kind": type(where).__name__, "weights_only": kwargs.get("weights_only")})
-            return _torch_load(*args, **kwargs)
-
-        torch.load = recording_load
-        torch.serialization.load = recording_load
-        model = _model(seed + 1, device=target)
-        optimizer = _adam(model)
-        args = (path, model, optimizer) if function == "load_checkpoint" else (path, model)
-        error = None
-        try:
-            student.call(function, *args)
-        except NotImplementedError:
-            raise                          # a stub: reported as 'not implemented yet'
-        except Exception as exc:  # noqa: BLE001 - a device error is an observation
-            error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        finally:
-            torch.load = _torch_load
-            torch.serialization.load = _torch_load
-        state_devices = sorted({v.device.type for st in optimizer.state.values() for k, v in st.items()
-                                if isinstance(v, torch.Tensor) and k != "step"})
-        results[function] = {"error": error, "loads": calls,
-                             "param_devices": sorted({p.device.type for p in model.parameters()}),
-                             "state_devices": state_devices}
-    return {"target": torch.device(target).type, **results}
 
 
 class _RecordingPlateau(ReduceLROnPlateau):
@@ -304,11 +293,27 @@ class _RecordingStepLR(StepLR):
         super().step() if epoch is None else super().step(epoch)
 
 
+class SchedulerRun(TypedDict):
+    """What `scheduler_run` returns."""
+
+    ok_triple: bool
+    type: str
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    learning_rates: dict[str, Any]
+    calls: Any
+    used_lrs: Any
+    steps: int
+    train_batches: Any
+    val_batches: Any
+    val_means: Any
+
+
 @probe
-def scheduler_run(student: Student, *, device: str, seed: int, kind: str, n_epochs: int = 5) -> dict[str, Any]:
+def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, n_epochs: int = 5) -> SchedulerRun:
     """train_with_scheduler with a recording ReduceLROnPlateau (mode='max', so the learning rate drops
     every epoch the validation loss falls) or StepLR(step_size=2, gamma=0.5)."""
-    train, val, _, _ = loaders(seed)
+    train, val = loaders(seed)
     torch.manual_seed(seed)
     model = nn.Linear(1, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)

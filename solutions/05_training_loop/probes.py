@@ -10,15 +10,18 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.observe.models import probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -73,8 +76,24 @@ def eval_probe_model(seed: int) -> nn.Module:
     return model
 
 
+class ValidationRun(TypedDict):
+    """What `validation_run` returns."""
+
+    got: float
+    got_type: str
+    got_repr: Any
+    want: Any
+    want_batches: Any
+    train_mode_value: Any
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    loss_calls: Any
+    bn_changed: bool
+    params_have_grad: Any
+
+
 @probe
-def validation_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
+def validation_run(student: StudentModule, *, device: str, seed: int) -> ValidationRun:
     """validation() on a Dropout/BatchNorm model left in train mode: modes, value, BatchNorm statistics."""
     _, val, _, _ = loaders(seed)
     model = eval_probe_model(seed)
@@ -103,9 +122,32 @@ def _linear(seed: int, device: str = "cpu") -> nn.Module:
     return nn.Linear(1, 1).to(device)
 
 
+class TrainRun(TypedDict):
+    """What `train_run` returns."""
+
+    ok_pair: bool
+    type: str
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    before: dict[str, np.ndarray]
+    after: dict[str, np.ndarray]
+    x: np.ndarray
+    y: np.ndarray
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    steps: dict[str, Any]
+    given_optimizer: bool
+    grad: dict[str, Any]
+    loss_calls: Any
+    train_batch: Any
+    val_batch: Any
+    train_batches: int
+    val_batches: int
+
+
 @probe
-def train_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: float = 0.1,
-              validate: bool = False, momentum: float = 0.0) -> dict[str, Any]:
+def train_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float = 0.1,
+              validate: bool = False, momentum: float = 0.0) -> TrainRun:
     """train_loop() on the grader's linear model, SGD and loaders, recording modes, steps, losses, gradients."""
     train, val, xt, yt = loaders(seed)
     model = _linear(seed)
@@ -125,8 +167,16 @@ def train_run(student: Student, *, device: str, seed: int, n_epochs: int, lr: fl
             "train_batches": len(train), "val_batches": len(val)}
 
 
+class DeviceRun(TypedDict):
+    """What `device_run` returns."""
+
+    model_device: str
+    forwards: list[dict[str, Any]]
+    error: str | None
+
+
 @probe
-def device_run(student: Student, *, device: str, seed: int, function: str) -> dict[str, Any]:
+def device_run(student: StudentModule, *, device: str, seed: int, function: str) -> DeviceRun:
     """validation()/train_loop() with the model on the accelerator (or `meta`) and CPU loaders.
 
     Stops at the first forward pass: what matters is the device of the batch that reached the model.

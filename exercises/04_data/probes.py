@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 import numpy as np
 import torch
 
 from autograder.observe.plain import describe
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 
@@ -34,9 +36,22 @@ def _item(value: Any) -> dict[str, Any]:
     return info
 
 
+class DatasetRun(TypedDict):
+    """What `dataset_run` returns."""
+
+    len: Any
+    len_type: str
+    n: Any
+    items: Any
+    ok_items: bool
+    inputs_unchanged: Any
+    loader_order: NotRequired[Any]
+    loader_paired: NotRequired[Any]
+
+
 @probe
-def dataset_run(student: Student, *, device: str, seed: int, n: int = 10, index_carrying: bool = False,
-                batch_size: int = 4) -> dict[str, Any]:
+def dataset_run(student: StudentModule, *, device: str, seed: int, n: int = 10, index_carrying: bool = False,
+                batch_size: int = 4) -> DatasetRun:
     """CustomDataset over grader tensors: its length, some items, and what a DataLoader makes of it."""
     g = torch.Generator().manual_seed(seed)
     if index_carrying:
@@ -96,7 +111,7 @@ def _iterate(loader: Any) -> dict[str, Any]:
     return {"indices": indices, "sizes": sizes, "kinds": sorted(kinds), "paired": paired}
 
 
-def _loaders(student: Student, x: np.ndarray, y: np.ndarray, kwargs: dict[str, Any],
+def _loaders(student: StudentModule, x: np.ndarray, y: np.ndarray, kwargs: dict[str, Any],
              global_seed: int) -> dict[str, Any]:
     """Make the loaders, scramble the global RNG, then go twice through each."""
     out = student.call("make_loaders", x, y, **kwargs)
@@ -114,9 +129,19 @@ def _loaders(student: Student, x: np.ndarray, y: np.ndarray, kwargs: dict[str, A
     return info
 
 
+class LoadersRun(TypedDict):
+    """What `loaders_run` returns."""
+
+    n: Any
+    first: Any
+    inputs_unchanged: Any
+    again: NotRequired[Any]
+    other: NotRequired[Any]
+
+
 @probe
-def loaders_run(student: Student, *, device: str, seed: int, n: int = 100, val_fraction: float | None = None,
-                batch_size: int | None = None, other_seed: int | None = None) -> dict[str, Any]:
+def loaders_run(student: StudentModule, *, device: str, seed: int, n: int = 100, val_fraction: float | None = None,
+                batch_size: int | None = None, other_seed: int | None = None) -> LoadersRun:
     """make_loaders on index-carrying data: twice with the same seed (the global RNG scrambled in
     between), once with another seed. Arguments left None are not passed (the defaults are used)."""
     x, y = _indexed(n)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 import numpy as np
 import torch
 
-from autograder.observe.models import probe_device
+from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, number, to_numpy
-from autograder.observe.student import Student
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -36,9 +38,19 @@ def _grader_init(seed: int, device: str) -> list[float] | None:
     return [float(a.cpu()[0]), float(b.cpu()[0])]
 
 
+class ToTensorsRun(TypedDict):
+    """What `to_tensors_run` returns."""
+
+    ok_pair: bool
+    target: str
+    x: NotRequired[Any]
+    y: NotRequired[Any]
+    type: NotRequired[str]
+
+
 @probe
-def to_tensors_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, where: str = "cpu",
-                   device_object: bool = False) -> dict[str, Any]:
+def to_tensors_run(student: StudentModule, *, device: str, x: np.ndarray, y: np.ndarray, where: str = "cpu",
+                   device_object: bool = False) -> ToTensorsRun:
     """to_tensors on the grader's arrays, to the CPU or to the probe device (accelerator, or meta)."""
     target = probe_device(device) if where == "probe" else "cpu"
     out = student.call("to_tensors", x.copy(), y.copy(), torch.device(target) if device_object else target)
@@ -47,8 +59,19 @@ def to_tensors_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarra
     return {"ok_pair": True, "target": target, "x": _tensor(out[0]), "y": _tensor(out[1])}
 
 
+class InitRun(TypedDict):
+    """What `init_run` returns."""
+
+    ok_pair: bool
+    target: str
+    a: NotRequired[Any]
+    b: NotRequired[Any]
+    want: NotRequired[Any]
+    type: NotRequired[str]
+
+
 @probe
-def init_run(student: Student, *, device: str, seed: int, where: str = "cpu") -> dict[str, Any]:
+def init_run(student: StudentModule, *, device: str, seed: int, where: str = "cpu") -> InitRun:
     """init_parameters(device, seed): the two tensors, and the values the grader draws itself."""
     target = probe_device(device) if where == "probe" else "cpu"
     out = student.call("init_parameters", target, seed=seed)
@@ -64,9 +87,21 @@ def _grad_state(t: torch.Tensor) -> str:
     return "zero" if not bool(t.grad.ne(0).any()) else "nonzero"
 
 
+class StepRun(TypedDict):
+    """What `step_run` returns."""
+
+    x32: np.ndarray
+    y32: np.ndarray
+    a0: float
+    b0: float
+    a032: float
+    b032: float
+    steps: Any
+
+
 @probe
-def step_run(student: Student, *, device: str, a0: float, b0: float, x: np.ndarray, y: np.ndarray, lr: float,
-             n_steps: int = 1) -> dict[str, Any]:
+def step_run(student: StudentModule, *, device: str, a0: float, b0: float, x: np.ndarray, y: np.ndarray, lr: float,
+             n_steps: int = 1) -> StepRun:
     """manual_step called n_steps times on the grader's leaves; the state after each call."""
     a = torch.tensor([a0], dtype=torch.float32, requires_grad=True)
     b = torch.tensor([b0], dtype=torch.float32, requires_grad=True)
@@ -84,9 +119,22 @@ def step_run(student: Student, *, device: str, a0: float, b0: float, x: np.ndarr
             "steps": steps}
 
 
+class FitRun(TypedDict):
+    """What `fit_run` returns."""
+
+    ok_triple: bool
+    init: Any
+    a: NotRequired[Any]
+    b: NotRequired[Any]
+    losses: NotRequired[dict[str, Any]]
+    x32: NotRequired[np.ndarray]
+    y32: NotRequired[np.ndarray]
+    type: NotRequired[str]
+
+
 @probe
-def fit_run(student: Student, *, device: str, x: np.ndarray, y: np.ndarray, lr: float, n_epochs: int,
-            seed: int) -> dict[str, Any]:
+def fit_run(student: StudentModule, *, device: str, x: np.ndarray, y: np.ndarray, lr: float, n_epochs: int,
+            seed: int) -> FitRun:
     """fit_autograd on the CPU; with the initial a, b the grader draws for that seed."""
     out = student.call("fit_autograd", x.copy(), y.copy(), lr=lr, n_epochs=n_epochs, device="cpu", seed=seed)
     init = _grader_init(seed, "cpu")

@@ -1,0 +1,100 @@
+"""The probe contract: how an exercise's probe file is written, loaded and held to its declared results.
+
+An exercise's probes live in its own folder, ``solutions/NN_topic/probes.py`` (see README, "Authoring").
+A probe is a function decorated with :func:`probe`: it takes the student-module handle
+(:class:`~autograder.observe.student.StudentModule`) and keyword arguments sent by a check, runs the
+student's code on grader-owned inputs, and returns plain data (see ``runner/codec.py``) whose shape it
+declares as a ``TypedDict`` return annotation. The fork server loads the probe file of each exercise it
+grades (by path, never from a submission); a child looks the probe up by name before it imports the
+student's module, and the result is compared with the declared fields before it is sent back. A
+missing probe or a result that does not match its type is a grader error, never the student's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import types
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+import typing_extensions
+
+PROBE_FILE = "probes.py"
+Probe = Callable[..., Any]
+_MARK = "__autograder_probe__"
+_loaded: dict[Path, types.ModuleType] = {}
+
+
+class ProbeError(Exception):
+    """The grader's probe is missing or returned something other than what it declares."""
+
+
+def probe(fn: Probe) -> Probe:
+    """Mark a function of a probe file as a probe that checks may call by its name."""
+    setattr(fn, _MARK, True)
+    return fn
+
+
+def module_name(path: Path) -> str:
+    """The name a probe file is imported under, e.g. ``autograder_probes_07_topic`` (never the student's)."""
+    return "autograder_probes_" + path.resolve().parent.name
+
+
+def load_probe_file(path: Path) -> types.ModuleType:
+    """Import a probe file once per process (the fork server does it before forking children)."""
+    path = path.resolve()
+    if path not in _loaded:
+        spec = importlib.util.spec_from_file_location(module_name(path), path)
+        if spec is None or spec.loader is None:
+            raise ProbeError(f"{path} is not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        _loaded[path] = module
+    return _loaded[path]
+
+
+def probes_of(module: types.ModuleType) -> dict[str, Probe]:
+    """The probes a loaded probe file defines, by name."""
+    return {name: fn for name, fn in vars(module).items() if callable(fn) and getattr(fn, _MARK, False)}
+
+
+def find_probe(path: Path, name: str) -> Probe:
+    """The probe `name` of the probe file at `path`; ProbeError naming the ones it has otherwise."""
+    try:
+        found = probes_of(load_probe_file(path))
+    except Exception as exc:  # noqa: BLE001 - a broken probe file is the grader's fault
+        raise ProbeError(f"the probe file {path} could not be loaded: {type(exc).__name__}: {exc}") from None
+    if name not in found:
+        raise ProbeError(f"{path.parent.name}/{path.name} has no probe `{name}` (it has: {', '.join(sorted(found))})")
+    return found[name]
+
+
+@lru_cache(maxsize=None)
+def declared_fields(fn: Probe) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(required, all) field names of the TypedDict a probe declares it returns; None when it declares none."""
+    returned = typing_extensions.get_type_hints(fn).get("return")
+    if not typing_extensions.is_typeddict(returned):
+        return None
+    # read NotRequired from the resolved hints: with postponed annotations __required_keys__ cannot see it
+    fields = typing_extensions.get_type_hints(returned, include_extras=True)
+    optional = {name for name, hint in fields.items()
+                if typing_extensions.get_origin(hint) is typing_extensions.NotRequired}
+    return frozenset(fields.keys() - optional), frozenset(fields)
+
+
+def check_result(fn: Probe, value: Any) -> None:
+    """Raise ProbeError when a probe's result lacks a declared field or has an undeclared one."""
+    fields = declared_fields(fn)
+    if fields is None:
+        return
+    required, known = fields
+    if not isinstance(value, dict):
+        raise ProbeError(f"probe `{fn.__name__}` returned a {type(value).__name__}, not the dict it declares")
+    missing, extra = sorted(required - value.keys()), sorted(value.keys() - known)
+    if missing or extra:
+        raise ProbeError(f"probe `{fn.__name__}` returned a result that does not match its declared type"
+                         + (f"; missing: {', '.join(missing)}" if missing else "")
+                         + (f"; undeclared: {', '.join(extra)}" if extra else ""))
