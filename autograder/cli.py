@@ -58,7 +58,7 @@ main.add_command(nbgrader_group)
 @click.option("--device", type=DEVICES, default="auto", show_default=True)
 @click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
 def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Path | None) -> None:
-    """Run the visible checks on your exercises/ (all, or one EXERCISE such as 07_iris).
+    """Run the visible checks on your exercises/ (all, or one EXERCISE such as 01_topic).
 
     Exits with status 0 when every check passes, 1 otherwise.
     """

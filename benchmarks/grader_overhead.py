@@ -32,8 +32,6 @@ start = time.perf_counter()
 import torch
 torch.set_num_threads(1)
 from autograder.runner import child, codec
-from autograder.probes import load_all
-load_all()
 for item in codec.decode(open(sys.argv[1], "rb").read()):
     out = child.run(item["request"])
     assert out["status"] == "ok", out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import load_course
+from autograder.probes import PROBE_FILE
 from autograder.runner.preload import BASE, TRAINING, module_imports, plan
 
 
@@ -45,6 +46,16 @@ def test_without_solutions_the_plan_comes_from_the_released_stubs(course_root: P
     kit = tmp_path / "kit"
     exercise = course.exercise("01_numpy_regression")
     (kit / "exercises" / exercise.id).mkdir(parents=True)
-    source = (course_root / "exercises" / exercise.id / exercise.module).read_text()
-    (kit / "exercises" / exercise.id / exercise.module).write_text(source)
-    assert plan(kit, [exercise]) == plan(course_root, [exercise])
+    for name in (exercise.module, PROBE_FILE):
+        source = (course_root / "exercises" / exercise.id / name).read_text()
+        (kit / "exercises" / exercise.id / name).write_text(source)
+    released = plan(kit, [exercise])
+    assert released[0][-1] == str((kit / "exercises" / exercise.id / PROBE_FILE).resolve()), "the probe file is loaded"
+    assert released[0][:-1] == plan(course_root, [exercise])[0][:-1]
+
+
+def test_the_plan_loads_each_probe_file_after_what_it_imports(course_root: Path) -> None:
+    course = load_course(course_root / "course.yml")
+    stages = plan(course_root, list(course.exercises))
+    files = [name for stage in stages for name in stage if name.endswith(PROBE_FILE)]
+    assert files == [str((course_root / "solutions" / e.id / PROBE_FILE).resolve()) for e in course.exercises]

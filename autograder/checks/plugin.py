@@ -1,7 +1,7 @@
 """The pytest plugin that runs checks: fixtures `student`, `reference`, `exercise`, and result collection.
 
 The grader registers a configured :class:`GradingPlugin`; a student who runs plain
-``pytest exercises/07_iris`` gets one configured from the test file's location.
+``pytest exercises/NN_topic`` gets one configured from the test file's location.
 """
 
 from __future__ import annotations

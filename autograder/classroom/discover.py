@@ -145,7 +145,7 @@ def _extract(archive: Path, root: Path, max_bytes: int, max_files: int) -> None:
 
 
 def submission_root(folder: Path) -> Path:
-    """Where the exercises are: a folder holding only one folder (e.g. `alice/07_iris/...`) is descended into."""
+    """Where the exercises are: a folder holding only one folder (e.g. `alice/NN_topic/...`) is descended into."""
     entries = [e for e in folder.iterdir() if not e.name.startswith((".", "__MACOSX"))]
     if len(entries) == 1 and entries[0].is_dir() and not re.match(r"^\d\d_", entries[0].name):
         return submission_root(entries[0])

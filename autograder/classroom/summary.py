@@ -22,7 +22,7 @@ def failure_rates(results: list[dict[str, Any]]) -> list[tuple[str, float]]:
 
 
 def summary_table(results: list[dict[str, Any]]) -> str:
-    """Lines like `07_iris › validation under no_grad: failed by 41 %`."""
+    """Lines like `NN_topic › validation under no_grad: failed by 41 %`."""
     scores = [100 * r["score"] / r["max_score"] if r["max_score"] else 100.0 for r in results]
     head = f"{len(results)} students graded"
     if scores:

@@ -29,7 +29,7 @@ def line_of(root: yaml.Node | None, loc: Loc) -> int:
 
 
 def describe(loc: Loc, data: Any) -> str:
-    """Plain-words path, e.g. ``exercises[1] (02_autograd) → checks[0] → points``."""
+    """Plain-words path, e.g. ``exercises[1] (02_topic) → checks[0] → points``."""
     parts: list[str] = []
     value = data
     for part in loc:

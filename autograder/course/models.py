@@ -1,4 +1,4 @@
-"""The pydantic models of course.yml: Course, Exercise, Check and Timing."""
+"""The pydantic models of course.yml: Course, Exercise, Check, Timing and Demo."""
 
 from __future__ import annotations
 
@@ -62,6 +62,15 @@ class Timing(_Strict):
     n_epochs: int = Field(gt=0)
 
 
+class Demo(_Strict):
+    """An ungraded notebook cell pair that shows the student's functions at work, after the answer cell of
+    the function or class ``after``."""
+
+    after: str
+    markdown: Text
+    code: Text
+
+
 class Exercise(_Strict):
     """One exercise: folder ``id`` under solutions/ and exercises/."""
 
@@ -73,13 +82,14 @@ class Exercise(_Strict):
     timeout: float = Field(60, gt=0)
     timing: Timing | None = None
     checks: list[Check] = Field(min_length=1)
+    demos: list[Demo] = []
 
     @field_validator("id")
     @classmethod
     def _id_pattern(cls, value: str) -> str:
         if not EXERCISE_ID.fullmatch(value):
             raise PydanticCustomError(
-                "exercise_id", "'{value}' should look like NN_lowercase_words, e.g. 07_iris", {"value": value}
+                "exercise_id", "'{value}' should look like NN_lowercase_words, e.g. 07_topic", {"value": value}
             )
         return value
 
@@ -90,7 +100,7 @@ class Exercise(_Strict):
         if stem == value or not stem.isidentifier() or keyword.iskeyword(stem) or stem.startswith("test"):
             raise PydanticCustomError(
                 "module_name",
-                "'{value}' should be a Python file name like iris.py (not starting with test)",
+                "'{value}' should be a Python file name like topic.py (not starting with test)",
                 {"value": value},
             )
         return value
@@ -114,12 +124,12 @@ class Exercise(_Strict):
 
     @property
     def test_file(self) -> str:
-        """The test file beside the module, e.g. ``test_iris.py``."""
+        """The test file beside the module, e.g. ``test_topic.py``."""
         return f"test_{self.module}"
 
     @property
     def module_name(self) -> str:
-        """The importable module name, e.g. ``iris``."""
+        """The importable module name, e.g. ``topic``."""
         return self.module.removesuffix(".py")
 
     @property

@@ -28,7 +28,7 @@ class CheckResult:
 
     @property
     def name(self) -> str:
-        """Report name, e.g. ``07_iris › evaluate runs under no_grad``."""
+        """Report name, e.g. ``NN_topic › evaluate runs under no_grad``."""
         return f"{self.exercise} › {self.title}"
 
 

@@ -12,15 +12,14 @@ from autograder.course import Check, Course, Exercise
 from autograder.generate import GenerateError
 from autograder.generate.build import consistency_problems
 
-from .demos import DEMOS
 from .grading import COURSE_ENV, GIVEN_PREFIX
 from .split import Part, description, split_module
 
 STUDENT_DATA = ("submitted", "autograded", "feedback", "gradebook.db")
 SCHEMA_VERSION = 3
-# Seconds nbgrader waits for one cell. The first test cell of an exercise grades all of its checks (07_iris: about
-# 40 s at one thread on a quiet 2-core machine, three times that on a loaded one, its timing check included) and the
-# 3000-epoch demo cell of 07_iris takes about 15 s: 600 s leaves room for a busy grading machine.
+# Seconds nbgrader waits for one cell. The first test cell of an exercise grades all of its checks (the slowest exercise:
+# about 40 s at one thread on a quiet 2-core machine, three times that on a loaded one, its timing check included) and the
+# longest demo cell takes about 15 s: 600 s leaves room for a busy grading machine.
 EXECUTE_TIMEOUT = 600
 CODE_STUB = 'raise NotImplementedError("not implemented yet")'
 
@@ -50,7 +49,7 @@ os.environ.setdefault("{course_env}", {kit!r})
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "pytorch-step-by-step"
-# The first test cell of an exercise grades all its checks; the 3000-epoch training cell of 07_iris must fit too.
+# The first test cell of an exercise grades all its checks; the longest demo cell must fit too.
 c.Execute.timeout = {timeout}
 # The kit's stub style: the `# TODO:` line above the answer stays, the answer becomes this line.
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
@@ -123,7 +122,7 @@ def build_notebook(exercise: Exercise, module_text: str) -> NotebookNode:
     """The nbgrader source notebook of one exercise."""
     module_doc, parts = split_module(module_text)
     placed = _place_checks(exercise, parts)
-    demos = {demo.after: demo for demo in DEMOS.get(exercise.id, [])}
+    demos = {demo.after: demo for demo in exercise.demos}
     cells = [_markdown(_intro(exercise, module_doc), "intro"),
              _code(SETUP_CELL, "setup", _nbgrader("setup", locked=True))]
     for index, part in enumerate(parts):

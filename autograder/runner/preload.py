@@ -56,7 +56,7 @@ def _needs(course_root: Path, exercise: Exercise) -> list[str]:
     """What one exercise's module and probe file import, then the probe file itself."""
     probes = course_file(course_root, exercise, PROBE_FILE)
     needs = module_imports(course_file(course_root, exercise, exercise.module)) + module_imports(probes)
-    return [*dict.fromkeys(name for name in needs if not name.startswith("autograder")),
+    return [*dict.fromkeys(name for name in needs if name.split(".")[0] not in ("autograder", "__future__")),
             *([str(probes.resolve())] if probes.is_file() else [])]
 
 
