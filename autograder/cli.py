@@ -190,6 +190,26 @@ def gradescope_build(out: Path, course: Path | None) -> None:
     click.echo(f"wrote {out} ({len(names)} files): upload it as the assignment's autograder")
 
 
+@main.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--no-hints", is_flag=True, help="Leave the hints out of the release's course.yml.")
+@click.option("--ci", is_flag=True, help="Add a GitHub Actions workflow that runs the practice checks.")
+@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+def release(out: Path, no_hints: bool, ci: bool, course: Path | None) -> None:
+    """Write OUT, the student repository: exercises/, a public course.yml, the engine, a README; no solutions,
+    no hidden checks."""
+    from autograder.generate import GenerateError
+    from autograder.integrations.release import ReleaseError, write_release
+
+    root = _course_root(course)
+    spec = _load(root)
+    try:
+        names = write_release(root, spec, out, hints=not no_hints, ci=ci)
+    except (GenerateError, ReleaseError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {out} ({len(names)} files): the student repository")
+
+
 @main.command(name="ci-template")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path), required=False)
 def ci_template(path: Path | None) -> None:

@@ -83,6 +83,8 @@ class Exercise(_Strict):
     timing: Timing | None = None
     checks: list[Check] = Field(min_length=1)
     demos: list[Demo] = []
+    # A student release's manifest lists only the visible checks and says how many points hidden ones are worth
+    hidden_points: float = Field(0, ge=0)
 
     @field_validator("id")
     @classmethod
@@ -110,6 +112,15 @@ class Exercise(_Strict):
     def _unique_checks(cls, checks: list[Check]) -> list[Check]:
         _reject_duplicates([check.id for check in checks], "check")
         return checks
+
+    @model_validator(mode="after")
+    def _hidden_points_only_without_hidden_checks(self) -> Exercise:
+        if self.hidden_points and self.hidden_checks:
+            raise PydanticCustomError(
+                "hidden_points", "hidden_points is for a student release's manifest, which lists no hidden checks; "
+                "here the hidden checks' points count", {SUBLOC: ("hidden_points",)},
+            )
+        return self
 
     @model_validator(mode="after")
     def _timing_names_a_check(self) -> Exercise:
@@ -144,8 +155,8 @@ class Exercise(_Strict):
 
     @property
     def max_points(self) -> float:
-        """Sum of the points of all checks."""
-        return sum(check.points for check in self.checks)
+        """Sum of the points of all checks (with the hidden ones a release's manifest only counts)."""
+        return sum(check.points for check in self.checks) + self.hidden_points
 
 
 class Course(_Strict):

@@ -1,4 +1,5 @@
-"""`autograder ci-template`: the GitHub Actions workflow for a student repository."""
+"""`autograder ci-template`: the GitHub Actions workflow for a student repository (a practice grade: it runs
+the visible checks only and never sees the instructor's kit)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 def workflow_text() -> str:
     """The workflow template shipped with the kit."""
-    return (resources.files("autograder.integrations") / "templates" / "github-workflow.yml").read_text("utf-8")
+    return (resources.files("autograder.integrations") / "templates" / "practice-workflow.yml").read_text("utf-8")
 
 
 def write_workflow(path: Path) -> None:

@@ -20,7 +20,8 @@ class PackageError(Exception):
     """A file the package needs is missing."""
 
 
-def _tree(folder: Path, arcname: str) -> list[tuple[Path, str]]:
+def tree(folder: Path, arcname: str) -> list[tuple[Path, str]]:
+    """(file, its name under `arcname`) for every file below `folder`, caches left out."""
     return [(path, f"{arcname}/{path.relative_to(folder).as_posix()}") for path in sorted(folder.rglob("*"))
             if path.is_file() and not _SKIP & set(path.relative_to(folder).parts) and path.suffix != ".pyc"]
 
@@ -29,7 +30,7 @@ def package_files(course_root: Path) -> list[tuple[Path, str]]:
     """(source, name in the zip) of every file the package holds, scripts excluded."""
     package = Path(autograder.__file__).resolve().parent
     kit_root = package.parent
-    files = _tree(package, "autograder") + _tree(course_root / "solutions", "solutions")
+    files = tree(package, "autograder") + tree(course_root / "solutions", "solutions")
     for name, folder in [(n, kit_root) for n in KIT_FILES] + [(n, course_root) for n in COURSE_FILES]:
         if not (folder / name).is_file():
             raise PackageError(f"{folder / name} is missing: build the package from a source checkout of the kit")
