@@ -10,7 +10,10 @@ import click
 from rich.console import Console
 
 from autograder.classroom.command import grade_all_command
-from autograder.course import ManifestError, find_course_root, load_course
+from autograder.cli_support import (
+    EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_option,
+    load_manifest,
+)
 from autograder.grading.engine import grade, select_exercises
 from autograder.notebook.commands import nbgrader_group
 from autograder.reports.gradescope import to_gradescope, write_gradescope
@@ -19,27 +22,6 @@ from autograder.reports.markdown import write_markdown
 from autograder.reports.terminal import print_check, print_grade
 from autograder.runner.session import GraderError
 from autograder.sandbox import SandboxUnavailable
-
-EXIT_BELOW_THRESHOLD = 1
-EXIT_GRADER_ERROR = 3
-
-DEVICES = click.Choice(["auto", "cpu", "cuda", "mps"])
-ISOLATION = click.Choice(["bwrap", "process"])
-
-
-def _course_root(course: Path | None) -> Path:
-    try:
-        return find_course_root(course or Path.cwd())
-    except FileNotFoundError as exc:
-        raise click.UsageError(f"{exc}. Run inside the course folder or pass --course.") from None
-
-
-def _load(root: Path):
-    try:
-        return load_course(root / "course.yml")
-    except ManifestError as exc:
-        raise click.ClickException(str(exc)) from None
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pytorch-step-by-step-kit")
@@ -55,15 +37,15 @@ main.add_command(nbgrader_group)
 @click.argument("exercise", required=False)
 @click.option("--hint", is_flag=True, help="Show the hints of the first unfinished exercise.")
 @click.option("--watch", is_flag=True, help="Re-run the checks every time a file is saved.")
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@device_option
+@course_option
 def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Path | None) -> None:
     """Run the visible checks on your exercises/ (all, or one EXERCISE such as 01_topic).
 
     Exits with status 0 when every check passes, 1 otherwise.
     """
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
     try:
         exercises = select_exercises(spec, [exercise] if exercise else None)
     except KeyError as exc:
@@ -99,20 +81,23 @@ def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Pa
               help="Write a Markdown summary here (e.g. \"$GITHUB_STEP_SUMMARY\").")
 @click.option("--json", "as_json", is_flag=True, help="Print the Gradescope JSON on stdout instead of the table.")
 @click.option("--quiet", is_flag=True, help="Print only the total.")
-@click.option("--device", type=DEVICES, default="auto", show_default=True)
-@click.option("--isolation", type=ISOLATION, default=None, help="Require an isolation level (default: strongest available).")
+@device_option
+@isolation_option
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Time limit in seconds for each check's student code (default: from course.yml).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with status 1 when the score is below this percentage.")
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@course_option
 def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None,
                   html: Path | None, markdown: Path | None, as_json: bool, quiet: bool, device: str,
                   isolation: str | None, timeout: float | None, fail_under: float | None,
                   course: Path | None) -> None:
     """Grade the submission in PATH (laid out like exercises/) with visible and hidden checks."""
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
+    if not (root / "solutions").is_dir():
+        raise click.UsageError(f"{root} has no solutions/: grading with the hidden checks needs the instructor's "
+                               "kit. To run the visible checks on your exercises, use `autograder check`.")
     try:
         select_exercises(spec, list(exercise_names) or None)
     except KeyError as exc:
@@ -147,13 +132,13 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
 
 @main.command()
 @click.option("--check", "check_only", is_flag=True, help="Only report differences; exit 1 if exercises/ is stale.")
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@course_option
 def generate(check_only: bool, course: Path | None) -> None:
     """Write exercises/ (stubs, visible tests, READMEs) from solutions/ and course.yml."""
     from autograder.generate import GenerateError, diff_exercises, write_exercises
 
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
     try:
         if check_only:
             differences = diff_exercises(root, spec)
@@ -176,13 +161,13 @@ def gradescope() -> None:
 
 @gradescope.command(name="build")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@course_option
 def gradescope_build(out: Path, course: Path | None) -> None:
     """Write OUT (a .zip to upload as a Gradescope autograder): setup.sh, run_autograder and the kit."""
     from autograder.integrations.gradescope import PackageError, build_package
 
-    root = _course_root(course)
-    _load(root)
+    root = course_root(course)
+    load_manifest(root)
     try:
         names = build_package(root, out)
     except PackageError as exc:
@@ -194,15 +179,15 @@ def gradescope_build(out: Path, course: Path | None) -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--no-hints", is_flag=True, help="Leave the hints out of the release's course.yml.")
 @click.option("--ci", is_flag=True, help="Add a GitHub Actions workflow that runs the practice checks.")
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@course_option
 def release(out: Path, no_hints: bool, ci: bool, course: Path | None) -> None:
     """Write OUT, the student repository: exercises/, a public course.yml, the engine, a README; no solutions,
     no hidden checks."""
     from autograder.generate import GenerateError
     from autograder.integrations.release import ReleaseError, write_release
 
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
     try:
         names = write_release(root, spec, out, hints=not no_hints, ci=ci)
     except (GenerateError, ReleaseError) as exc:

@@ -11,11 +11,11 @@ from rich.console import Console
 from autograder.classroom.discover import SubmissionsError
 from autograder.classroom.grade_all import grade_all
 from autograder.classroom.job import Settings
-from autograder.course import ManifestError, find_course_root, load_course
+from autograder.cli_support import (
+    EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_option, load_manifest,
+    require_extra,
+)
 from autograder.grading.engine import select_exercises
-
-EXIT_GRADER_ERROR = 3
-EXIT_INTERRUPTED = 130
 
 
 @click.command(name="grade-all")
@@ -28,12 +28,11 @@ EXIT_INTERRUPTED = 130
 @click.option("--exercise", "exercise_names", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Time limit in seconds for each check's student code (default: from course.yml).")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto", show_default=True)
-@click.option("--isolation", type=click.Choice(["bwrap", "process"]), default=None,
-              help="Require an isolation level (default: strongest available).")
+@device_option
+@isolation_option
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
-@click.option("--course", type=click.Path(file_okay=False, path_type=Path), help="The course folder (default: found from here).")
+@course_option
 def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exercise_names: tuple[str, ...],
                       timeout: float | None, device: str, isolation: str | None, cluster: str | None,
                       course: Path | None) -> None:
@@ -42,13 +41,11 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exer
     Re-running skips students already graded whose submission is unchanged; an interrupted run
     keeps every finished student. Exit status 3 when some submission could not be graded.
     """
+    if cluster:
+        require_extra("distributed", "cluster", "grade-all --cluster")
+    root = course_root(course)
     try:
-        root = find_course_root(course or Path.cwd())
-        select_exercises(load_course(root / "course.yml"), list(exercise_names) or None)
-    except FileNotFoundError as exc:
-        raise click.UsageError(f"{exc}. Run inside the course folder or pass --course.") from None
-    except ManifestError as exc:
-        raise click.ClickException(str(exc)) from None
+        select_exercises(load_manifest(root), list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
     settings = Settings(root, tuple(exercise_names), device, timeout, isolation)

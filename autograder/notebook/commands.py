@@ -8,30 +8,31 @@ from pathlib import Path
 
 import click
 
-COURSE_OPTION = click.option("--course", type=click.Path(file_okay=False, path_type=Path),
-                             help="The course kit holding course.yml (default: found from here).")
+from autograder.cli_support import course_option, require_extra
+
 
 
 @click.group(name="nbgrader")
 def nbgrader_group() -> None:
     """Run the course as an nbgrader course: build it, autograde in parallel, grade one notebook."""
+    require_extra("nbgrader", "nbgrader", "autograder nbgrader")
 
 
 @nbgrader_group.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--exercise", "exercise_names", multiple=True, help="Build only this exercise (repeatable).")
 @click.option("--force", is_flag=True, help="Rebuild even if the folder holds student data.")
-@COURSE_OPTION
+@course_option
 def build(directory: Path, exercise_names: tuple[str, ...], force: bool, course: Path | None) -> None:
     """Write DIRECTORY/nbgrader_config.py and DIRECTORY/source/<exercise>/<exercise>.ipynb from solutions/."""
-    from autograder.cli import _course_root, _load
+    from autograder.cli_support import course_root, load_manifest
     from autograder.generate import GenerateError
     from autograder.grading.engine import select_exercises
 
     from .build import BuildRefused, build_course
 
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
     try:
         chosen = select_exercises(spec, list(exercise_names) or None)
         written = build_course(root, spec, directory, exercises=chosen, force=force)
@@ -70,17 +71,17 @@ def autograde(assignment: str, jobs: int, students: tuple[str, ...], force: bool
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--exercise", help="The exercise (default: from the notebook's metadata, else its file name).")
 @click.option("--json", "as_json", is_flag=True, help="Print {grade_id: points} as JSON.")
-@COURSE_OPTION
+@course_option
 def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | None) -> None:
     """Grade a student's filled-in notebook with every check, as nbgrader's autograde scores it."""
     import nbformat
 
-    from autograder.cli import _course_root, _load
+    from autograder.cli_support import course_root, load_manifest
 
     from .grading import grade_module, module_source
 
-    root = _course_root(course)
-    spec = _load(root)
+    root = course_root(course)
+    spec = load_manifest(root)
     content = nbformat.read(notebook, as_version=4)
     exercise_id = exercise or content.metadata.get("autograder", {}).get("exercise") or notebook.stem
     try:
