@@ -154,6 +154,26 @@ def generate(check_only: bool, course: Path | None) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+@main.command(name="new")
+@click.argument("exercise_id")
+@click.option("--title", help="The exercise's title (default: from its name).")
+@course_option
+def new(exercise_id: str, title: str | None, course: Path | None) -> None:
+    """Start exercise EXERCISE_ID (e.g. 10_topic): solutions/EXERCISE_ID/ with a module, a check file and a
+    probe file, its course.yml entry and its student files."""
+    from autograder.generate import GenerateError
+    from autograder.generate.scaffold import new_exercise
+
+    root = course_root(course)
+    load_manifest(root)
+    try:
+        _, written = new_exercise(root, exercise_id, title)
+    except GenerateError as exc:
+        raise click.ClickException(str(exc)) from None
+    for path in written:
+        click.echo(f"wrote {path.relative_to(root)}")
+
+
 @main.group()
 def gradescope() -> None:
     """Gradescope: build the autograder package."""
