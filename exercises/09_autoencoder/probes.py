@@ -1,0 +1,222 @@
+"""Probes for 09_autoencoder (autoencoder.py).
+
+The grader owns the digits, the loaders and, for the training checks, the model: a 64-16-4-16-64
+autoencoder with `encoder` and `decoder`. Its training batches hold 32 images and its validation batches
+25, so every forward pass can be told apart by its batch size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+from typing_extensions import NotRequired, TypedDict
+
+from autograder.observe.devices import probe_device
+from autograder.observe.plain import describe, float_list, to_numpy
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
+from autograder.observe.student import StudentIssue, StudentModule
+from autograder.probes import probe
+
+TRAIN_N, TRAIN_BATCH = 256, 32       # 8 training batches per epoch
+VAL_N, VAL_BATCH = 50, 25            # 2 validation batches per pass
+
+
+def digits(seed: int) -> torch.Tensor:
+    """All 1797 digits scaled to [-1, 1] in an order drawn from `seed`, float32 CPU (N, 64)."""
+    from sklearn.datasets import load_digits
+
+    pixels = torch.as_tensor(load_digits().data / 8.0 - 1.0, dtype=torch.float32)
+    return pixels[torch.randperm(len(pixels), generator=torch.Generator().manual_seed(seed))]
+
+
+def grader_loaders(seed: int, n_train: int = TRAIN_N) -> tuple[DataLoader, DataLoader, torch.Tensor]:
+    """(train, validation, held-out digits): (x, x) batches of 32 (shuffled, seeded) and 25, and the rest."""
+    x = digits(seed)
+    train, val, rest = x[:n_train], x[n_train:n_train + VAL_N], x[n_train + VAL_N:]
+    train_loader = DataLoader(TensorDataset(train, train), batch_size=TRAIN_BATCH, shuffle=True,
+                              generator=torch.Generator().manual_seed(seed + 1))
+    return train_loader, DataLoader(TensorDataset(val, val), batch_size=VAL_BATCH), rest
+
+
+class GraderAutoencoder(nn.Module):
+    """The grader's own small autoencoder, seeded."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.encoder = nn.Sequential(nn.Linear(64, 16), nn.ReLU(), nn.Linear(16, 4))
+        self.decoder = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 64), nn.Tanh())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.encoder(x))
+
+
+def _mse(model: nn.Module, x: torch.Tensor) -> float:
+    """The model's reconstruction error on x, measured by the grader (eval mode, no_grad, mode restored)."""
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        value = F.mse_loss(model(x), x).item()
+    model.train(was_training)
+    return value
+
+
+class LoadRun(TypedDict):
+    """What `load_run` returns."""
+
+    ok_pair: bool
+    type: str
+    x_train: NotRequired[dict[str, Any]]
+    x_val: NotRequired[dict[str, Any]]
+    train_array: NotRequired[np.ndarray | None]
+    val_array: NotRequired[np.ndarray | None]
+    scaled: NotRequired[np.ndarray]
+
+
+@probe
+def load_run(student: StudentModule, *, device: str, seed: int = 42, val_fraction: float = 0.2) -> LoadRun:
+    """What load_digits_data returns: types, shapes and the arrays, with the scaled data set to compare."""
+    out = student.call("load_digits_data", val_fraction=val_fraction, seed=seed)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__}
+    from sklearn.datasets import load_digits
+
+    train, val = out
+    return {"ok_pair": True, "type": type(out).__name__, "x_train": describe(train), "x_val": describe(val),
+            "train_array": to_numpy(train) if isinstance(train, torch.Tensor) else None,
+            "val_array": to_numpy(val) if isinstance(val, torch.Tensor) else None,
+            "scaled": (load_digits().data / 8.0 - 1.0).astype(np.float32)}
+
+
+class StructureRun(TypedDict):
+    """What `structure_run` returns."""
+
+    encoder: str
+    decoder: str
+    embedding: dict[str, Any]
+    reconstruction: dict[str, Any]
+    low: float | None
+    high: float | None
+
+
+@probe
+def structure_run(student: StudentModule, *, device: str, seed: int, embedding_dim: int) -> StructureRun:
+    """Autoencoder(64, embedding_dim): the types of encoder and decoder, and what they make of 5 digits."""
+    torch.manual_seed(seed)
+    model = student.call("Autoencoder", n_features=64, embedding_dim=embedding_dim)
+    x = digits(seed)[:5]
+    with torch.no_grad():
+        code = model.encoder(x) if hasattr(model, "encoder") else None
+        out = model(x)
+        far = model(100 * x)  # inputs far out of range: only a bounded output layer keeps them in [-1, 1]
+    bounded = isinstance(far, torch.Tensor) and far.numel() > 0
+    return {"encoder": type(getattr(model, "encoder", None)).__name__,
+            "decoder": type(getattr(model, "decoder", None)).__name__,
+            "embedding": describe(code), "reconstruction": describe(out),
+            "low": float(far.min()) if bounded else None, "high": float(far.max()) if bounded else None}
+
+
+class LoadersRun(TypedDict):
+    """What `loaders_run` returns."""
+
+    ok_pair: bool
+    type: str
+    train_sizes: NotRequired[list[int]]
+    val_sizes: NotRequired[list[int]]
+    pairs_of_inputs: NotRequired[bool]
+    on_cpu: NotRequired[bool]
+    train_orders: NotRequired[list[np.ndarray]]
+    val_orders: NotRequired[list[np.ndarray]]
+    again_order: NotRequired[np.ndarray | None]
+
+
+def _order(loader: DataLoader, x: torch.Tensor) -> np.ndarray:
+    """The positions in x of the images a loader yields, in order (-1 for an image not in x)."""
+    keys = {tuple(row.tolist()): i for i, row in enumerate(x)}
+    return np.array([keys.get(tuple(row.tolist()), -1) for batch in loader for row in batch[0]])
+
+
+@probe
+def loaders_run(student: StudentModule, *, device: str, seed: int, batch_size: int) -> LoadersRun:
+    """make_loaders on grader digits: batch sizes, pairs of identical images on the CPU, and the order of two
+    passes (and of a second pair of loaders made with the same seed)."""
+    x = digits(seed)
+    train, val = x[:100], x[100:130]
+    out = student.call("make_loaders", train, val, batch_size=batch_size, seed=seed)
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        return {"ok_pair": False, "type": type(out).__name__}
+    train_loader, val_loader = out
+    train_orders = [_order(train_loader, train), _order(train_loader, train)]  # the first passes, before any other
+    batches = [*train_loader, *val_loader]
+    again = student.call("make_loaders", train, val, batch_size=batch_size, seed=seed)
+    return {"ok_pair": True, "type": type(out).__name__,
+            "train_sizes": [len(b[0]) for b in train_loader], "val_sizes": [len(b[0]) for b in val_loader],
+            "pairs_of_inputs": all(len(b) == 2 and torch.equal(b[0], b[1]) for b in batches),
+            "on_cpu": all(t.device.type == "cpu" for b in batches for t in b), "train_orders": train_orders,
+            "val_orders": [_order(val_loader, val), _order(val_loader, val)],
+            "again_order": _order(again[0], train) if isinstance(again, (tuple, list)) and len(again) == 2 else None}
+
+
+class TrainRun(TypedDict):
+    """What `train_run` returns."""
+
+    ok_pair: bool
+    type: str
+    losses: dict[str, Any]
+    val_losses: dict[str, Any]
+    l0: float
+    l1: float
+    forwards: list[dict[str, Any]]
+    bypassed: bool
+    steps: dict[str, Any]
+    grad: dict[str, Any]
+    train_batches: int
+    train_batch: int
+    val_batch: int
+
+
+@probe
+def train_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float = 1e-3) -> TrainRun:
+    """train_autoencoder on the grader's model and loaders: modes, steps, stale gradients, the grader's loss
+    before and after."""
+    train, val, _ = grader_loaders(seed)
+    model = GraderAutoencoder(seed)
+    x = train.dataset.tensors[0]
+    l0 = _mse(model, x)
+    with ForwardRecorder(model) as fwd, StepRecorder(model) as steps, GradAccumulationDetector(model) as acc:
+        result = student.call("train_autoencoder", model, train, val, n_epochs=n_epochs, lr=lr)
+    ok_pair = isinstance(result, (tuple, list)) and len(result) == 2
+    losses, val_losses = result if ok_pair else (None, None)
+    return {"ok_pair": ok_pair, "type": type(result).__name__, "losses": float_list(losses),
+            "val_losses": float_list(val_losses), "l0": l0, "l1": _mse(model, x), "forwards": fwd.as_list(),
+            "bypassed": fwd.bypassed(), "steps": steps.as_dict(), "grad": acc.as_dict(),
+            "train_batches": len(train), "train_batch": TRAIN_BATCH, "val_batch": VAL_BATCH}
+
+
+class PlotRun(TypedDict):
+    """What `plot_run` returns."""
+
+    is_figure: bool
+    type: str
+    images: NotRequired[list[list[int]]]
+    n_axes: NotRequired[int]
+
+
+@probe
+def plot_run(student: StudentModule, *, device: str, seed: int, n: int) -> PlotRun:
+    """What plot_reconstructions draws: the shapes of its images."""
+    model = GraderAutoencoder(seed)
+    fig = student.call("plot_reconstructions", model, digits(seed)[:20], n=n)
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        return {"is_figure": False, "type": type(fig).__name__}
+    images = [list(image.get_array().shape) for ax in fig.get_axes() for image in ax.get_images()]
+    return {"is_figure": True, "type": type(fig).__name__, "images": images, "n_axes": len(fig.get_axes())}
+
+
