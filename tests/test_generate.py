@@ -243,7 +243,7 @@ def test_write_then_diff_round_trip(root: Path, course: Course) -> None:
     (root / "exercises").mkdir()
     (root / "exercises/README.md").write_text("the course's own notes\n")
     written = write_exercises(root, course)
-    assert len(written) == 6
+    assert len(written) == 7 and root / "exercises" / "conftest.py" in written  # 2 exercises x 3 files + conftest.py
     assert diff_exercises(root, course) == []
     assert write_exercises(root, course) == []  # nothing to do the second time
 
@@ -271,6 +271,7 @@ def test_write_to_another_folder_and_nothing_on_error(root: Path, course: Course
         "01_basics/test_basics.py",
         "02_closures/closures.py",
         "02_closures/test_closures.py",
+        "conftest.py",
     ]
     (root / "solutions/02_closures/test_closures.py").write_text("def test_other():\n    pass\n")
     with pytest.raises(GenerateError):

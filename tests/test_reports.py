@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from autograder.course import load_course
-from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.html import render_html
 from autograder.reports.junit import to_junit
 from autograder.reports.markdown import to_markdown

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autograder.checks.mistakes import likely_cause
-from autograder.checks.problems import describe
+from autograder.checks.problems import problem_from_response
 from autograder.runner import codec
 
 
@@ -53,7 +53,7 @@ def test_codec_never_unpickles() -> None:
       "where": {"file": "iris.py", "line": 9, "function": "train", "code": "model(x)"}}, "move each batch"),
 ])
 def test_failed_probes_are_worded_for_students(response: dict, words: str) -> None:
-    assert words in str(describe(response, memory_mb=2048))
+    assert words in str(problem_from_response(response, memory_mb=2048))
 
 
 def test_known_mistakes_have_causes_and_unknown_ones_do_not() -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autograder.checks.problems import StudentProblem, describe
-from autograder.course.models import Exercise
+from autograder.checks.problems import StudentProblem, problem_from_response
+from autograder.course.schema import Exercise
 from autograder.runner.session import GraderError, Session
 
 
@@ -55,7 +55,7 @@ class ExerciseHandle:
             if self._memo is not None and cache:
                 self._memo[key] = response["value"]
             return response["value"]
-        problem = describe(response, memory_mb=self.session.limits.memory_mb)
+        problem = problem_from_response(response, memory_mb=self.session.limits.memory_mb)
         if self.label == "reference":
             raise GraderError(f"the reference solution failed probe {request['probe']}: {problem}")
         output = (response.get("output") or "").strip()

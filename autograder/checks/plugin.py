@@ -1,7 +1,8 @@
 """The pytest plugin that runs checks: fixtures `student`, `reference`, `exercise`, and result collection.
 
 The grader registers a configured :class:`GradingPlugin`; a student who runs plain
-``pytest exercises/NN_topic`` gets one configured from the test file's location.
+``pytest exercises/NN_topic`` gets one configured from the test file's location, through the generated
+``exercises/conftest.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import pytest
 from autograder.checks.failures import CheckFailed
 from autograder.checks.handles import ExerciseHandle
 from autograder.checks.problems import StudentProblem
-from autograder.course.models import Course, Exercise
-from autograder.grading.results import CheckResult
+from autograder.course.schema import Course, Exercise
 from autograder.probes import PROBE_FILE
+from autograder.results import CheckResult
 from autograder.runner import preload
 from autograder.runner.preload import Plan
+from autograder.runner.pool import SessionPool, SharedReference
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
@@ -41,46 +43,6 @@ class GradingSetup:
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
     preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
     probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, shown read-only
-
-
-@dataclass
-class SharedReference:
-    """A reference-solution sandbox and its memoized observations, reused across many grade() calls."""
-
-    session: Session
-    memo: dict[str, Any] = field(default_factory=dict)
-
-    def close(self) -> None:
-        self.session.close()
-
-
-class SessionPool:
-    """One fork server per submission folder, started on first use and shared by all exercises.
-
-    Sessions in `borrowed` belong to the caller: they are used but never closed here.
-    """
-
-    def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None,
-                 preload: dict[Path, Plan] | None = None, probe_files: list[Path] | None = None) -> None:
-        self.level, self.limits = level, limits
-        self.probe_files = list(probe_files or [])
-        self.preload = {folder.resolve(): stages for folder, stages in (preload or {}).items()}
-        self.borrowed = dict(borrowed or {})
-        self.sessions: dict[Path, Session] = dict(self.borrowed)
-
-    def get(self, folder: Path) -> Session:
-        folder = folder.resolve()
-        if folder not in self.sessions:
-            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits,
-                                            preload=self.preload.get(folder), probe_files=self.probe_files)
-            self.sessions[folder].start()
-        return self.sessions[folder]
-
-    def close(self) -> None:
-        for folder, session in self.sessions.items():
-            if folder not in self.borrowed:
-                session.close()
-        self.sessions = dict(self.borrowed)
 
 
 def resolve_device(requested: str, info: dict[str, Any]) -> str:
@@ -235,14 +197,18 @@ class GradingPlugin:
             self._pool.close()
 
 
-# --- plain `pytest` runs by students: a plugin that finds its course from the test files -----------------
+# --- plain `pytest exercises/...` runs by students -------------------------------------------------------
+# Not a pytest11 entry point (that would add these fixtures and options to every pytest run in the
+# environment): the generated exercises/conftest.py imports these two hooks, so they act below exercises/ only.
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("autograder")
-    group.addoption("--device", dest="autograder_device", default="auto", help="cpu, cuda, mps or auto")
+    group.addoption("--autograder-device", dest="autograder_device", default="auto",
+                    help="the device the checks give your code: cpu, cuda, mps or auto")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register a self-configuring GradingPlugin unless the grader registered its own."""
     if not any(isinstance(p, GradingPlugin) for p in config.pluginmanager.get_plugins()):
-        config.pluginmanager.register(GradingPlugin(device=config.getoption("autograder_device")), PLUGIN_NAME)
+        device = config.getoption("autograder_device", default="auto")
+        config.pluginmanager.register(GradingPlugin(device=device), PLUGIN_NAME)

@@ -35,7 +35,7 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
-def describe(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
+def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
     """The StudentProblem for a non-ok response from the fork server."""
     status = response.get("status")
     if status == "timeout":

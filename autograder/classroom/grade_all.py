@@ -13,7 +13,7 @@ from autograder.classroom.cluster import run_cluster
 from autograder.classroom.discover import discover, submission_hash
 from autograder.classroom.gradebook import write_gradebook
 from autograder.classroom.job import Job, Settings
-from autograder.classroom.runner import run_local
+from autograder.classroom.workers import run_local
 from autograder.classroom.store import Store
 from autograder.classroom.summary import write_summary
 from autograder.course import load_course

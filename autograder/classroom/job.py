@@ -17,9 +17,9 @@ from rich.console import Console
 from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
 from autograder.classroom.store import Outcome
 from autograder.course import load_course
-from autograder.checks.plugin import SharedReference
+from autograder.runner.pool import SharedReference
 from autograder.grading.engine import grade, reference_session, select_exercises
-from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade

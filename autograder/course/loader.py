@@ -12,8 +12,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from .locate import Loc, describe, duplicate_keys, line_of
-from .models import SUBLOC, Course
+from .locate import Loc, describe_location, duplicate_keys, line_of
+from .schema import SUBLOC, Course
 
 MANIFEST = "course.yml"
 
@@ -39,7 +39,7 @@ def load_course(path: Path) -> Course:
         raise ManifestError([_yaml_problem(path, error)]) from None
 
     problems = [
-        (line, f"{path}:{line}: {describe(loc, data)}: duplicate key (the first one, at line {first}, is ignored)")
+        (line, f"{path}:{line}: {describe_location(loc, data)}: duplicate key (the first one, at line {first}, is ignored)")
         for loc, line, first in duplicate_keys(root)
     ]
     try:
@@ -48,7 +48,7 @@ def load_course(path: Path) -> Course:
         for issue in error.errors():
             loc: Loc = (*issue["loc"], *issue.get("ctx", {}).get(SUBLOC, ()))
             line = line_of(root, loc)
-            problems.append((line, f"{path}:{line}: {describe(loc, data)}: {_plain(issue, loc)}"))
+            problems.append((line, f"{path}:{line}: {describe_location(loc, data)}: {_plain(issue, loc)}"))
     if problems:
         raise ManifestError([message for _, message in sorted(problems, key=lambda item: item[0])])
     return course

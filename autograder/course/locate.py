@@ -28,7 +28,7 @@ def line_of(root: yaml.Node | None, loc: Loc) -> int:
     return line
 
 
-def describe(loc: Loc, data: Any) -> str:
+def describe_location(loc: Loc, data: Any) -> str:
     """Plain-words path, e.g. ``exercises[1] (02_topic) → checks[0] → points``."""
     parts: list[str] = []
     value = data

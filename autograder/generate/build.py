@@ -12,6 +12,13 @@ from .probe_lint import called_probes, keep_probes, lint
 from .readme import render_readme
 
 SOLUTIONS = "solutions"
+# exercises/conftest.py: plain `pytest exercises/NN_topic` runs get the checks' fixtures (and only there)
+CONFTEST = "conftest.py"
+CONFTEST_TEXT = (
+    '"""Lets `pytest exercises/NN_topic` run the checks: the autograder\'s pytest plugin, below this folder only."""\n'
+    "\n"
+    "from autograder.checks.plugin import pytest_addoption, pytest_configure  # noqa: F401\n"
+)
 
 
 def build_exercise(course_root: Path, exercise: Exercise) -> dict[str, str]:
@@ -44,7 +51,7 @@ def build_exercise(course_root: Path, exercise: Exercise) -> dict[str, str]:
 
 def build_all(course_root: Path, course: Course) -> dict[str, str]:
     """The files of every exercise: path relative to exercises/ -> content; all problems raised together."""
-    files: dict[str, str] = {}
+    files: dict[str, str] = {CONFTEST: CONFTEST_TEXT}
     problems: list[str] = []
     for exercise in course.exercises:
         try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from autograder.course import Course
 
-from .build import build_all
+from .build import CONFTEST, build_all
 
 EXERCISES = "exercises"
 _IGNORED_PARTS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".DS_Store"}
@@ -44,6 +44,7 @@ def diff_exercises(course_root: Path, course: Course) -> list[str]:
     out_dir = course_root / EXERCISES
     files = build_all(course_root, course)
     existing = {name for exercise in course.exercises for name in _existing(out_dir, exercise.id)}
+    existing |= {CONFTEST} if (out_dir / CONFTEST).is_file() else set()
     differences = []
     for name in sorted(files.keys() | existing):
         label = f"{EXERCISES}/{name}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import Course, load_course
-from autograder.course.models import EXERCISE_ID
+from autograder.course.schema import EXERCISE_ID
 
 from .build import SOLUTIONS
 from .files import write_exercises

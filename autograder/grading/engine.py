@@ -9,11 +9,12 @@ from typing import Literal
 
 import pytest
 
-from autograder.checks.plugin import GradingPlugin, GradingSetup, SharedReference
+from autograder.checks.plugin import GradingPlugin, GradingSetup
 from autograder.course import Course, Exercise, load_course
-from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.probes import PROBE_FILE
 from autograder.runner import preload
+from autograder.runner.pool import SharedReference
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import Limits, detect_isolation
 

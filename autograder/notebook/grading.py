@@ -13,7 +13,7 @@ from typing import Any
 
 from autograder.course import find_course_root, load_course
 from autograder.grading.engine import grade
-from autograder.grading.results import CheckResult
+from autograder.results import CheckResult
 
 COURSE_ENV = "AUTOGRADER_COURSE"   # the course kit (course.yml, solutions/) that run_check grades with
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from autograder.grading.results import CheckResult
+from autograder.results import CheckResult
 
 _executed: dict[str, str] = {}                                   # cell id -> the source it last ran
 _verdicts: dict[tuple[str, str, str], dict[str, CheckResult]] = {}  # (root, exercise, module text) -> verdicts

@@ -147,8 +147,3 @@ class GradAccumulationDetector:
 
     def as_dict(self) -> dict[str, Any]:
         return {"backwards": self.backwards, "accumulated": self.accumulated}
-
-
-def record_training(model: nn.Module) -> tuple[ForwardRecorder, StepRecorder, GradAccumulationDetector]:
-    """The three recorders a training probe usually wants, not yet entered."""
-    return ForwardRecorder(model), StepRecorder(model), GradAccumulationDetector(model)

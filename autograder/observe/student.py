@@ -32,12 +32,6 @@ class ImportFailed(StudentIssue):
     kind = "import_error"
 
 
-class BadReturn(StudentIssue):
-    """The student's function returned something of the wrong kind."""
-
-    kind = "bad_return"
-
-
 def load_module(path: Path) -> types.ModuleType:
     """Import the student's module from a file, its folder first on sys.path."""
     folder = str(path.parent)

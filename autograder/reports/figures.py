@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
 
-from autograder.grading.results import GradeReport  # noqa: E402
+from autograder.results import GradeReport  # noqa: E402
 
 _COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e"}
 

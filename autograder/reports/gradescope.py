@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from autograder.grading.results import CheckResult, GradeReport
+from autograder.results import CheckResult, GradeReport
 
 
 def _output(check: CheckResult) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 from autograder.course import Course
-from autograder.grading.results import ExerciseResult, GradeReport
+from autograder.results import ExerciseResult, GradeReport
 from autograder.reports.figures import loss_chart, score_chart
 
 _ENV = jinja2.Environment(loader=jinja2.PackageLoader("autograder.reports", "templates"),

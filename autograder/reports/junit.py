@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from autograder.grading.results import GradeReport
+from autograder.results import GradeReport
 
 
 def to_junit(report: GradeReport) -> ET.ElementTree:

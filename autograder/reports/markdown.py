@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.grading.results import GradeReport
+from autograder.results import GradeReport
 
 _MARK = {"passed": "✅", "failed": "❌", "error": "⚠️", "skipped": "⏭️"}
 

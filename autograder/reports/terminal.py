@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from autograder.course import Exercise
-from autograder.grading.results import CheckResult, GradeReport
+from autograder.results import CheckResult, GradeReport
 
 _MARK = {"passed": ("✓", "green"), "failed": ("✗", "red"), "error": ("!", "magenta"), "skipped": ("-", "yellow")}
 

@@ -27,10 +27,6 @@ class GraderError(RuntimeError):
     """The grader itself could not run (not the student's fault)."""
 
 
-class ServerDied(Exception):
-    """The server stopped answering; the session restarts it for the next request."""
-
-
 def _read_exact(fd: int, size: int, deadline: float) -> bytes:
     buf = bytearray()
     while len(buf) < size:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 import numpy as np
 import torch
