@@ -33,8 +33,9 @@ _BY_CALLER = frozenset({"sys._getframe", "ctypes.dlopen", "ctypes.dlsym", "ctype
                         "ctypes.set_errno", "ctypes.set_last_error"})
 _WATCHED = _ALWAYS | _BY_CALLER | {"import", "open", "compile", "code.__new__", "object.__getattr__",
                                    "object.__setattr__"}
-# library frames that hand frames (or ctypes, or imports) to whoever called them: look past them for the caller
-_PASS_THROUGH = ("/inspect.py", "/traceback.py", "/ctypes/", "/importlib/", "<frozen importlib")
+# library code that hands frames (or ctypes, or imports) to whoever called it: look past it for the caller
+_PASS_THROUGH = ("/inspect.py", "/ctypes/__init__.py", "/importlib/__init__.py", "<frozen importlib._bootstrap>")
+_PASS_THROUGH_FUNCTIONS = frozenset({"walk_tb", "walk_stack"})  # in traceback.py (its formatting is harmless)
 _MEMORY_FILES = ("/mem", "/pagemap")
 
 
@@ -63,50 +64,52 @@ def install(root: Path) -> Callable[[], list[str]]:
     def foreign(filename: str) -> bool:
         return filename.startswith(root_prefix) or not filename.startswith(trusted)
 
-    def on_stack() -> bool:
-        frame = getframe(3)
+    def on_stack(frame: types.FrameType | None) -> bool:
         while frame is not None:
             if foreign(frame.f_code.co_filename):
                 return True
             frame = frame.f_back
         return False
 
-    def caller_is_foreign() -> bool:
-        frame = getframe(3)
-        while frame is not None and frame.f_code.co_filename.endswith(_PASS_THROUGH) \
-                and frame.f_code.co_filename.startswith(trusted):
+    def passes_through(code: types.CodeType) -> bool:
+        name = code.co_filename
+        return name.startswith(trusted) and (name.endswith(_PASS_THROUGH) or (
+            name.endswith("/traceback.py") and code.co_name in _PASS_THROUGH_FUNCTIONS))
+
+    def caller_is_foreign(frame: types.FrameType | None) -> bool:
+        while frame is not None and passes_through(frame.f_code):
             frame = frame.f_back
         return frame is not None and foreign(frame.f_code.co_filename)
 
-    def judge(event: str, args: tuple[Any, ...]) -> str | None:
+    def judge(event: str, args: tuple[Any, ...], frame: types.FrameType | None) -> str | None:
         if event in _ALWAYS:
-            return event if on_stack() else None
+            return event if on_stack(frame) else None
         if event in _BY_CALLER:
-            return event if caller_is_foreign() else None
+            return event if caller_is_foreign(frame) else None
         if event == "import":
             name = str(args[0])
-            if name.partition(".")[0] in GRADER_PACKAGES and caller_is_foreign():
+            if name.partition(".")[0] in GRADER_PACKAGES and caller_is_foreign(frame):
                 return f"importing {name}"
         elif event == "object.__getattr__":
-            if args[1] in _FRAME_ATTRS and caller_is_foreign():
+            if args[1] in _FRAME_ATTRS and caller_is_foreign(frame):
                 return f"reading .{args[1]}"
         elif event == "object.__setattr__":
             target = args[0]
             if args[1] in _FUNCTION_ATTRS and isinstance(target, types.FunctionType) \
-                    and not foreign(target.__code__.co_filename) and caller_is_foreign():
+                    and not foreign(target.__code__.co_filename) and caller_is_foreign(frame):
                 return f"replacing {getattr(target, '__qualname__', '?')}.{args[1]}"
         elif event == "open":
             path = args[0]
             if isinstance(path, bytes):
                 path = path.decode(errors="replace")
             if isinstance(path, str) and path.startswith(("/proc/", "/dev/mem")) \
-                    and path.endswith(_MEMORY_FILES) and on_stack():
+                    and path.endswith(_MEMORY_FILES) and on_stack(frame):
                 return f"opening {path}"
         elif event in ("compile", "code.__new__"):
             filename = args[1]
             if isinstance(filename, bytes):
                 filename = filename.decode(errors="replace")
-            if isinstance(filename, str) and not foreign(filename) and caller_is_foreign():
+            if isinstance(filename, str) and not foreign(filename) and caller_is_foreign(frame):
                 return f"making code that claims to come from {filename}"
         return None
 
@@ -115,13 +118,26 @@ def install(root: Path) -> Callable[[], list[str]]:
             return
         busy[0] = True
         try:
-            reason = judge(event, args)
+            reason = judge(event, args, getframe(1))
         finally:
             busy[0] = False
         if reason is not None:
-            refused.append(reason)
-            raise PermissionError(f"{reason} is not allowed in a graded exercise: code under grading may not "
-                                  "reach into the grader or the interpreter")
+            refuse(reason)
+
+    def refuse(reason: str) -> None:
+        refused.append(reason)
+        raise PermissionError(f"{reason} is not allowed in a graded exercise: code under grading may not "
+                              "reach into the grader or the interpreter")
+
+    class GraderImports:
+        """A finder first on sys.meta_path: `importlib.import_module` raises no audit event for the module
+        it is asked for (only the import statement does), so refuse the grader's packages here too."""
+
+        @staticmethod
+        def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+            if name.partition(".")[0] in GRADER_PACKAGES and caller_is_foreign(getframe(1)):
+                refuse(f"importing {name}")
 
     sys.addaudithook(hook)
+    sys.meta_path.insert(0, GraderImports())
     return lambda: list(refused)
