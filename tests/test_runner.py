@@ -231,6 +231,12 @@ def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() ->
     with pytest.raises(InstrumentsModified, match="changed after it was written"):
         flipped.as_list()
 
+    with ForwardRecorder(model) as cleared:
+        hooks._global_forward_pre_hooks.clear()
+        model(torch.ones(3, 2))
+    with pytest.raises(InstrumentsModified, match="taken out of torch's registry"):
+        cleared.as_list()
+
 
 def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe() -> None:
     import torch

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.nn.modules.module import register_module_forward_pre_hook
 from torch.optim.optimizer import register_optimizer_step_post_hook
+from torch.utils.hooks import RemovableHandle
 
 from autograder.observe.student import InstrumentsModified
 
@@ -52,9 +53,18 @@ class _Tape:
         self.what = what
         self.entries: list[tuple[Any, ...]] = []
         self.digest = hashlib.blake2b()
+        self.unhooked = False
+
+    def detach(self, handle: RemovableHandle, hook: Any) -> None:
+        """Remove the hook that writes this tape, noting whether it was still where it was registered."""
+        registry = handle.hooks_dict_ref()
+        self.unhooked = self.unhooked or registry is None or registry.get(handle.id) is not hook
+        handle.remove()
 
     def read(self) -> list[tuple[Any, ...]]:
         """The records, checked against the digest (InstrumentsModified if they differ)."""
+        if self.unhooked:
+            raise InstrumentsModified(f"the grader's hook recording {self.what} was taken out of torch's registry")
         entries = list(self.entries)
         check = hashlib.blake2b()
         for entry in entries:
@@ -114,11 +124,11 @@ class ForwardRecorder:
         tape, kids = self._tape, self._children
         hook = _bind(_forward_hook, self.model, children, tape.entries.append, tape.digest.update,
                      kids.entries.append, kids.digest.update, self.stop_after, tape.entries)
-        self._handle = register_module_forward_pre_hook(hook)
+        self._hook, self._handle = hook, register_module_forward_pre_hook(hook)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._handle.remove()
+        self._tape.detach(self._handle, self._hook)
 
     @property
     def calls(self) -> list[ForwardCall]:
@@ -152,12 +162,12 @@ class StepRecorder:
 
     def __enter__(self) -> "StepRecorder":
         own = frozenset(id(p) for p in self.model.parameters())
-        self._handle = register_optimizer_step_post_hook(
-            _bind(_step_hook, own, self._tape.entries.append, self._tape.digest.update))
+        self._hook = _bind(_step_hook, own, self._tape.entries.append, self._tape.digest.update)
+        self._handle = register_optimizer_step_post_hook(self._hook)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._handle.remove()
+        self._tape.detach(self._handle, self._hook)
 
     @property
     def steps(self) -> int:
@@ -191,15 +201,16 @@ class GradAccumulationDetector:
 
     def __enter__(self) -> "GradAccumulationDetector":
         params = [p for p in self.model.parameters() if p.requires_grad]
-        self._handles = []
+        self._hooked: tuple[Any, RemovableHandle] | None = None
         if params:
-            self._handles.append(params[0].register_hook(
-                _bind(_grad_hook, params[0], self._tape.entries.append, self._tape.digest.update)))
+            hook = _bind(_grad_hook, params[0], self._tape.entries.append, self._tape.digest.update)
+            self._hooked = hook, params[0].register_hook(hook)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        for h in self._handles:
-            h.remove()
+        if self._hooked is not None:
+            hook, handle = self._hooked
+            self._tape.detach(handle, hook)
 
     def as_dict(self) -> dict[str, Any]:
         entries = self._tape.read()
