@@ -24,6 +24,7 @@ import typing_extensions
 PROBE_FILE = "probes.py"
 Probe = Callable[..., Any]
 _MARK = "__autograder_probe__"
+_MODULE_PREFIX = "autograder_probes_"
 _loaded: dict[Path, types.ModuleType] = {}
 
 
@@ -39,7 +40,12 @@ def probe(fn: Probe) -> Probe:
 
 def module_name(path: Path) -> str:
     """The name a probe file is imported under, e.g. ``autograder_probes_07_topic`` (never the student's)."""
-    return "autograder_probes_" + path.resolve().parent.name
+    return _MODULE_PREFIX + path.resolve().parent.name
+
+
+def is_probe_module(name: str) -> bool:
+    """Whether `name` in sys.modules is a probe file loaded by :func:`load_probe_file`."""
+    return name.startswith(_MODULE_PREFIX)
 
 
 def load_probe_file(path: Path) -> types.ModuleType:

@@ -21,6 +21,7 @@ case.yml::
       fail:                         # check id -> substring of the failure message (case-insensitive)
         evaluate_no_grad_eval_mode: "eval mode"
       score: 0                      # optional exact total score
+      max_score: 14                 # optional: no more than this (e.g. what the honest mistake scores)
       max_message_chars: 4000       # optional: no check message is longer
       no_process_with: MARKER       # optional: after grading, no process has MARKER in its command line
 
@@ -69,6 +70,7 @@ class Expect(BaseModel):
     pass_: Literal["all"] | list[str] = Field(default_factory=list, alias="pass")
     fail: dict[str, str] = Field(default_factory=dict)
     score: float | None = None
+    max_score: float | None = None
     max_message_chars: int | None = None
     no_process_with: str | None = None
 
@@ -225,4 +227,6 @@ def compare(case: Case, report: GradeReport) -> list[str]:
                             f"more than {expect.max_message_chars}")
     if expect.score is not None and abs(report.score - expect.score) > 1e-9:
         problems.append(f"score: expected {expect.score:g}, got {report.score:g}")
+    if expect.max_score is not None and report.score > expect.max_score + 1e-9:
+        problems.append(f"score: expected at most {expect.max_score:g}, got {report.score:g}")
     return problems

@@ -73,3 +73,192 @@ def test_frames_travel_whole_over_a_pipe_and_end_cleanly() -> None:
     assert codec.receive(read_fd) == [1.5]
     assert codec.receive(read_fd) is None
     os.close(read_fd)
+
+
+# --- what protects the grader's observations inside a grading child ---------------------------------------
+
+_ATTEMPTS = '''
+import ctypes, gc, importlib, inspect, json, sys, traceback
+
+attempts = {}
+
+
+def attempt(name, action):
+    try:
+        action()
+        attempts[name] = "allowed"
+    except PermissionError:
+        attempts[name] = "refused"
+
+
+def frame_from_traceback():
+    try:
+        raise ValueError
+    except ValueError as exc:
+        return exc.__traceback__.tb_frame
+
+
+def own():
+    pass
+
+
+attempt("gc.get_objects", gc.get_objects)
+attempt("sys._getframe", lambda: sys._getframe(0))
+attempt("tb_frame", frame_from_traceback)
+attempt("inspect.stack", inspect.stack)
+attempt("import_module", lambda: importlib.import_module("autograder.observe.recorders"))
+attempt("import", lambda: exec("import autograder.observe.recorders"))
+attempt("pytest", lambda: __import__("pytest"))
+attempt("ctypes", lambda: ctypes.c_int.from_address(id(1)))
+attempt("__code__", lambda: setattr(json.dumps, "__code__", own.__code__))
+attempt("__defaults__", lambda: setattr(json.loads, "__defaults__", (1,)))
+attempt("/proc/self/mem", lambda: open("/proc/self/mem", "rb"))
+attempt("compile as a library", lambda: compile("x = 1", json.__file__, "exec"))
+attempt("settrace", lambda: sys.settrace(None))
+attempt("own __code__", lambda: setattr(own, "__code__", (lambda: 1).__code__))
+'''
+
+_LEGITIMATE = '''
+import collections, dataclasses, enum, inspect, logging, traceback, typing, warnings
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from sklearn.linear_model import LinearRegression
+from torch.utils.data import DataLoader, TensorDataset
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class Pair(typing.NamedTuple):
+    a: int
+
+
+@dataclasses.dataclass
+class Config:
+    lr: float = 0.1
+
+
+class Mode(enum.Enum):
+    TRAIN = 1
+
+
+logging.getLogger("student").warning("a warning through logging")
+warnings.warn("a warning")
+try:
+    raise ValueError("caught")
+except ValueError:
+    text = traceback.format_exc()
+inspect.signature(Config)
+fig, ax = plt.subplots()
+ax.plot([1, 2], label="loss")
+ax.legend()
+LinearRegression().fit(np.arange(8.0).reshape(4, 2), np.arange(4.0))
+model = torch.nn.Linear(2, 2)
+torch.optim.Adam(model.parameters()).step()
+list(DataLoader(TensorDataset(torch.ones(4, 2)), batch_size=2, shuffle=True))
+torch.save(model.state_dict(), "model.pt")
+torch.load("model.pt")
+'''
+
+_RUN_GUARDED = '''
+import json, sys
+from pathlib import Path
+
+import torch._dynamo  # the fork server has it imported before any child exists
+
+from autograder.runner import guard
+
+root = Path(sys.argv[1])
+refused = guard.install(root)
+guard.hide_grader_modules()
+sys.path.insert(0, str(root))
+module = __import__(sys.argv[2])
+print(json.dumps({"attempts": getattr(module, "attempts", {}), "refused": refused()}))
+'''
+
+
+def _run_guarded(tmp_path, source: str) -> dict:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "submitted.py").write_text(source)
+    (tmp_path / "run.py").write_text(_RUN_GUARDED)
+    done = subprocess.run([sys.executable, str(tmp_path / "run.py"), str(tmp_path), "submitted"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_guard_refuses_submitted_code_the_means_to_reach_the_grader(tmp_path) -> None:
+    seen = _run_guarded(tmp_path, _ATTEMPTS)
+    assert seen["attempts"].pop("own __code__") == "allowed"  # its own functions are its business
+    assert set(seen["attempts"].values()) == {"refused"}, seen["attempts"]
+    assert len(seen["refused"]) >= len(seen["attempts"])
+
+
+@pytest.mark.slow
+def test_guard_leaves_ordinary_library_use_alone(tmp_path) -> None:
+    seen = _run_guarded(tmp_path, _LEGITIMATE)
+    assert seen["refused"] == []
+
+
+def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() -> None:
+    import torch
+    from torch.nn.modules import module as hooks
+
+    from autograder.observe.recorders import ForwardRecorder
+    from autograder.observe.student import InstrumentsModified
+
+    model = torch.nn.Linear(2, 1)
+    with ForwardRecorder(model) as added:
+        model(torch.ones(3, 2))
+        for hook in list(hooks._global_forward_pre_hooks.values()):
+            assert hook.__closure__ is None
+            hook(model, (torch.ones(5, 2),))  # calling the hook itself only adds a record
+    assert [c["batch"] for c in added.as_list()] == [3, 5]
+
+    with ForwardRecorder(model) as flipped:
+        model(torch.ones(3, 2))
+        records = next(v for h in hooks._global_forward_pre_hooks.values() for v in h.__defaults__
+                       if isinstance(v, list) and v)
+        records[0] = (records[0][0], False, *records[0][2:])
+    with pytest.raises(InstrumentsModified, match="changed after it was written"):
+        flipped.as_list()
+
+    with ForwardRecorder(model) as cleared:
+        hooks._global_forward_pre_hooks.clear()
+        model(torch.ones(3, 2))
+    with pytest.raises(InstrumentsModified, match="taken out of torch's registry"):
+        cleared.as_list()
+
+
+def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe() -> None:
+    import torch
+    from torch.nn.modules import module as hooks
+
+    from autograder.runner.child import _Instruments
+
+    before = _Instruments()
+    assert before.changes() == []
+    handle = torch.nn.modules.module.register_module_forward_pre_hook(lambda module, args: None)
+    original = torch.is_grad_enabled
+    torch.is_grad_enabled = lambda: False
+    try:
+        assert set(before.changes()) == {"torch.is_grad_enabled", "torch.nn.modules.module._global_forward_pre_hooks"}
+    finally:
+        torch.is_grad_enabled = original
+        handle.remove()
+    assert before.changes() == []
+    registry = hooks._global_forward_pre_hooks
+    hooks._global_forward_pre_hooks = {}  # rebinding the registry is a change too
+    try:
+        assert before.changes() == ["torch.nn.modules.module._global_forward_pre_hooks"]
+    finally:
+        hooks._global_forward_pre_hooks = registry
+    assert before.changes() == []

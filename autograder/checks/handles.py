@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -11,13 +12,46 @@ from autograder.course.schema import Exercise
 from autograder.runner.session import GraderError, Session
 
 
+BUDGET_FACTOR = 3.0
+_SHORTEST_LIMIT = 1.0
+
+
+@dataclass
+class ExerciseBudget:
+    """One submission's wall time on one exercise, shared by the checks of that exercise.
+
+    A hang costs one time limit per exercise: a function that timed out is not run again (later calls
+    fail at once), and the exercise's probes together get one time limit plus BUDGET_FACTOR times the
+    time its probes took when they succeeded (a correct submission never runs short; hangs in several
+    functions share what is left). `tampered` is set once a probe found the grader's instruments changed.
+    """
+
+    limit: float
+    ok_seconds: float = 0.0
+    spent: float = 0.0
+    timed_out: dict[str, float] = field(default_factory=dict)
+    tampered: str | None = None
+
+    def remaining(self) -> float:
+        return self.limit + BUDGET_FACTOR * self.ok_seconds - self.spent
+
+    def charge(self, response: dict[str, Any]) -> None:
+        duration = float(response.get("duration") or 0.0)
+        self.spent += duration
+        if response.get("status") == "ok":
+            self.ok_seconds += duration
+        elif response.get("status") == "timeout" and response.get("calling"):
+            self.timed_out.setdefault(response["calling"], float(response["limit"]))
+
+
 class ExerciseHandle:
     """Runs probes of one exercise against one submission's sandboxed fork server."""
 
     def __init__(self, session: Session, exercise: Exercise, probes: Path, device: str, *, label: str,
                  memo: dict[str, Any] | None = None, timing: dict[str, float] | None = None,
                  timeout: float | None = None, log: list[dict[str, Any]] | None = None,
-                 curves: dict[str, dict[str, list[float]]] | None = None) -> None:
+                 curves: dict[str, dict[str, list[float]]] | None = None,
+                 budget: ExerciseBudget | None = None) -> None:
         self.session = session
         self.exercise = exercise
         self.probes = probes
@@ -30,6 +64,7 @@ class ExerciseHandle:
         self._log = log if log is not None else []
         self._timing = timing if timing is not None else {}
         self._curves = curves if curves is not None else {}
+        self._budget = budget
 
     def probe(self, name: str, *, timeout: float | None = None, cache: bool = True, **kwargs: Any) -> Any:
         """Run probe `name` of the exercise's probe file in a fresh child and return its observations.
@@ -40,15 +75,29 @@ class ExerciseHandle:
         kwargs = {"device": self.device, **kwargs}
         if "seed" in kwargs and kwargs["seed"] not in self.seeds:
             self.seeds.append(kwargs["seed"])
+        limit = self._timeout or timeout or self.exercise.timeout
         request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
-                   "timeout": self._timeout or timeout or self.exercise.timeout, "seed": kwargs.get("seed", 0)}
+                   "timeout": limit, "seed": kwargs.get("seed", 0)}
+        budget = self._budget
+        if budget is not None:
+            if budget.tampered:
+                raise StudentProblem("tampered", budget.tampered)
+            if budget.timed_out:
+                request["timed_out"] = dict(budget.timed_out)
+            if budget.remaining() < _SHORTEST_LIMIT:
+                raise StudentProblem("timeout", f"skipped: this exercise's time budget ({budget.limit:.0f} s plus "
+                                                f"{BUDGET_FACTOR:g}× the time of the checks that ran) is spent: "
+                                                "an earlier check waited for code that never returned")
+            request["timeout"] = min(limit, budget.remaining())
         key = json.dumps(request, sort_keys=True, default=str)
         if self._memo is not None and cache and key in self._memo:
             return self._memo[key]
         response = self.session.run(request)
         self.last_duration = response.get("duration")
         self._log.append({"who": self.label, "request": request, "duration": self.last_duration})
+        if budget is not None:
+            budget.charge(response)
         if response.get("status") == "grader_error":
             raise GraderError(response["message"])
         if response.get("status") == "ok":
@@ -58,6 +107,11 @@ class ExerciseHandle:
         problem = problem_from_response(response, memory_mb=self.session.limits.memory_mb)
         if self.label == "reference":
             raise GraderError(f"the reference solution failed probe {request['probe']}: {problem}")
+        if budget is not None and problem.kind == "tampered":
+            budget.tampered = f"{problem} (this exercise scores 0)"
+            problem = StudentProblem("tampered", budget.tampered)
+        if problem.kind == "timeout" and request["timeout"] < limit:
+            problem = StudentProblem("timeout", f"{problem} (all that was left of this exercise's time budget)")
         output = (response.get("output") or "").strip()
         if output and problem.kind not in ("not_implemented",):
             problem = StudentProblem(problem.kind, f"{problem}\nyour code printed:\n{output[-1500:]}")

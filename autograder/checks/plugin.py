@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import pytest
 
 from autograder.checks.failures import CheckFailed
-from autograder.checks.handles import ExerciseHandle
+from autograder.checks.handles import ExerciseBudget, ExerciseHandle
 from autograder.checks.problems import StudentProblem
 from autograder.course.schema import Course, Exercise
 from autograder.probes import PROBE_FILE
@@ -67,6 +67,7 @@ class GradingPlugin:
         self.curves: dict[str, dict[str, list[float]]] = {}
         self.probe_log: list[dict[str, Any]] = []
         self._handles: dict[str, list[ExerciseHandle]] = {}
+        self._budgets: dict[tuple[Path, str], ExerciseBudget] = {}
 
     @property
     def setup(self) -> GradingSetup:
@@ -125,12 +126,21 @@ class GradingPlugin:
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
         self._ensure_setup(request.path)
         session = self.pool.get(folder)
-        handle = ExerciseHandle(session, self._exercise(request.path), request.path.parent / PROBE_FILE,
+        exercise = self._exercise(request.path)
+        budget = None
+        if label == "student":
+            budget = self._budgets.setdefault((folder.resolve(), exercise.id),
+                                              ExerciseBudget(limit=self.setup.timeout or exercise.timeout))
+        handle = ExerciseHandle(session, exercise, request.path.parent / PROBE_FILE,
                                 self._device(session), label=label, memo=memo,
                                 timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
-                                curves=self.curves)
+                                curves=self.curves, budget=budget)
         self._handles.setdefault(request.node.nodeid, []).append(handle)
         return handle
+
+    def tampered(self, exercise_id: str) -> str | None:
+        """Why the submission's exercise scores 0 (its code modified the grader's instruments), or None."""
+        return next((b.tampered for (_, e), b in self._budgets.items() if e == exercise_id and b.tampered), None)
 
     @pytest.fixture
     def exercise(self, request: pytest.FixtureRequest) -> Exercise:

@@ -39,8 +39,9 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
     """The StudentProblem for a non-ok response from the fork server."""
     status = response.get("status")
     if status == "timeout":
-        return StudentProblem("timeout", f"timed out after {response['limit']:.0f} s: look for an endless loop, "
-                                         "or for far more epochs or work than the function was asked to do")
+        subject = f"`{response['calling']}` " if response.get("calling") else ""
+        return StudentProblem("timeout", f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
+                                         "loop, or for far more epochs or work than the function was asked to do")
     if status == "memory":
         return StudentProblem("memory", f"ran out of memory (limit {memory_mb} MiB)")
     if status == "signal":
@@ -69,7 +70,7 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
         func = stub.group(1) if stub else loc.get("function") or calling or "this function"
         return StudentProblem(kind, f"not implemented yet: `{func}` in {loc.get('file')} (line {loc.get('line')}) "
                                     "still raises NotImplementedError. Replace that line with your code.")
-    if kind in ("missing", "missing_file", "signature", "bad_return"):
+    if kind in ("missing", "missing_file", "signature", "bad_return", "skipped", "tampered"):
         return StudentProblem(kind, message)
     if kind == "import_error":
         return StudentProblem(kind, f"your module could not be imported: {response.get('exc_type')}: {message}"

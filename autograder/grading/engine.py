@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -110,6 +111,10 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                 exercise.id, check.id, check.title, check.points, "error",
                 "grader error: this check did not run (its test function is missing or could not be imported)",
                 check.visibility, check.hint))
+        tampered = plugin.tampered(exercise.id)
+        if tampered:
+            results[exercise.id].checks = [replace(c, status="failed", message=tampered) if c.status == "passed" else c
+                                           for c in results[exercise.id].checks]
     return GradeReport(submission=str(submission), exercises=[results[e.id] for e in chosen],
                        device=plugin.device or device, isolation=plugin.level.describe(limits),
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,

@@ -32,6 +32,19 @@ class ImportFailed(StudentIssue):
     kind = "import_error"
 
 
+class InstrumentsModified(StudentIssue):
+    """The code under grading changed what the grader observes with: a recorder's tape, torch's functions or
+    hook registries, the grader's modules; or it tried to reach them and was refused."""
+
+    kind = "tampered"
+
+
+class AlreadyTimedOut(StudentIssue):
+    """A function that timed out in an earlier check of the exercise was called again: not waited for twice."""
+
+    kind = "skipped"
+
+
 def load_module(path: Path) -> types.ModuleType:
     """Import the student's module from a file, its folder first on sys.path."""
     folder = str(path.parent)

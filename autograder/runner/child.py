@@ -3,42 +3,80 @@
 from __future__ import annotations
 
 import linecache
+import sys
 import traceback
+import types
 from pathlib import Path
 from typing import Any
 
-from autograder.observe.student import ImportFailed, StudentIssue, StudentModule, load_module
-from autograder.probes import ProbeError, check_result, find_probe
+from autograder.observe.student import (AlreadyTimedOut, ImportFailed, InstrumentsModified, StudentIssue,
+                                        StudentModule, load_module)
+from autograder.probes import ProbeError, check_result, declared_fields, find_probe, is_probe_module
+from autograder.runner import guard
 
 IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
 
 
 def _torch_namespaces() -> tuple[Any, ...]:
-    """The torch namespaces whose functions the probes themselves use (e.g. torch.no_grad reads
-    torch.is_grad_enabled when it exits, so a student's replacement would leak into the grader)."""
+    """The torch namespaces whose functions the probes and recorders use (e.g. torch.no_grad reads
+    torch.is_grad_enabled when it exits, so a student's replacement would leak into the grader), and the
+    modules that hold torch's global hook registries."""
     import torch
     import torch.autograd.grad_mode
     import torch.nn.functional
+    import torch.nn.modules.module as module_hooks
+    import torch.optim.optimizer as optimizer_hooks
 
-    return (torch, torch.nn.functional, torch.autograd, torch.autograd.grad_mode, torch.nn.Module, torch.Tensor)
+    return (torch, torch.nn.functional, torch.autograd, torch.autograd.grad_mode, torch.nn.Module, torch.Tensor,
+            module_hooks, optimizer_hooks, torch.optim.Optimizer)
 
 
-def _snapshot_torch() -> list[tuple[Any, dict[str, Any]]]:
-    return [(space, dict(vars(space))) for space in _torch_namespaces()]
+class _Instruments:
+    """What the grader observes with, as it was before the student's code ran: torch's namespaces, the
+    contents of torch's global hook registries, and the grader's own modules."""
 
+    def __init__(self) -> None:
+        torch_spaces = _torch_namespaces()
+        grader = [m for n, m in sys.modules.items()
+                  if (n.partition(".")[0] == "autograder" or is_probe_module(n)) and m is not None]
+        self.spaces = [(space, dict(vars(space))) for space in (*torch_spaces, *grader)]
+        self.torch_spaces = self.spaces[:len(torch_spaces)]
+        self.registries = [(f"{space.__name__}.{name}", value, dict(value))
+                           for space in torch_spaces if isinstance(space, types.ModuleType)
+                           for name, value in vars(space).items()
+                           if name.startswith("_global_") and isinstance(value, dict)]
 
-def _restore_torch(snapshot: list[tuple[Any, dict[str, Any]]]) -> None:
-    """Put back every attribute of those namespaces that the student's import replaced or deleted, and
-    remove what it added to the classes (an added ``torch.Tensor.item`` would hide the inherited one)."""
-    for space, saved in snapshot:
-        current = vars(space)
-        for name, value in saved.items():
-            if current.get(name, _restore_torch) is not value:
-                setattr(space, name, value)
-        if isinstance(space, type):
-            for name in [name for name in current if name not in saved]:
-                delattr(space, name)
+    def restore_torch(self) -> None:
+        """Put back every attribute of torch's namespaces that the student's import replaced or deleted,
+        remove what it added to the classes (an added ``torch.Tensor.item`` would hide the inherited one),
+        and empty the hook registries of what it registered."""
+        for space, saved in self.torch_spaces:
+            current = vars(space)
+            for name, value in saved.items():
+                if current.get(name, _Instruments) is not value:
+                    setattr(space, name, value)
+            if isinstance(space, type):
+                for name in [name for name in current if name not in saved]:
+                    delattr(space, name)
+        for _, registry, saved in self.registries:
+            if registry != saved:
+                registry.clear()
+                registry.update(saved)
+
+    def changes(self) -> list[str]:
+        """What differs now (names; empty if nothing): a cheap identity comparison."""
+        found = []
+        for space, saved in self.spaces:
+            current = vars(space)
+            label = getattr(space, "__name__", repr(space))
+            found += [f"{label}.{name}" for name, value in saved.items() if current.get(name, _Instruments) is not value]
+            if isinstance(space, type) or space.__name__.startswith("autograder"):  # torch's modules gain submodules
+                found += [f"{label}.{name} (added)" for name in current if name not in saved]
+        for name, registry, saved in self.registries:
+            if registry.keys() != saved.keys() or any(registry[k] is not v for k, v in saved.items()):
+                found.append(name)
+        return found
 
 
 def _student_frame(exc: BaseException, root: Path) -> dict[str, Any] | None:
@@ -78,6 +116,25 @@ def describe_failure(exc: BaseException, root: Path, calling: str | None) -> dic
             "message": message[:2000], "where": where, "calling": calling}
 
 
+def _tampered(what: list[str], phase: str | None = None) -> dict[str, Any]:
+    shown = ", ".join(what[:5]) + (f" and {len(what) - 5} more" if len(what) > 5 else "")
+    failure = {"status": "error", "kind": InstrumentsModified.kind, "exc_type": None, "where": None,
+               "calling": None, "message": f"the grader's instruments were modified or reached for ({shown})"}
+    return {**failure, "phase": phase} if phase else failure
+
+
+def _skip_timed_out(module: types.ModuleType, timed_out: dict[str, float]) -> None:
+    """Replace the module's functions that already timed out by ones that fail at once (the student's other
+    functions call them by their global name, i.e. through the module, and fail at once too)."""
+    for name, limit in timed_out.items():
+        if callable(getattr(module, name, None)):
+            def skipped(*args: Any, _name: str = name, _limit: float = limit, **kwargs: Any) -> Any:
+                raise AlreadyTimedOut(f"skipped: `{_name}` already timed out after {_limit:.0f} s in an earlier "
+                                      "check of this exercise; it is not run again", name=_name)
+
+            setattr(module, name, skipped)
+
+
 def run(request: dict[str, Any]) -> dict[str, Any]:
     """Run the probe a request names against the student's module; never raises."""
     root = Path(request["submission"]).resolve()
@@ -90,23 +147,35 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "error", "kind": "missing_file",
                 "message": f"{request['exercise']}/{request['module']} was not found in the submission",
                 "where": None, "calling": None, "exc_type": None}
-    pristine = _snapshot_torch()
+    declared_fields(probe)  # resolved now: its module leaves sys.modules below
+    pristine = _Instruments()
+    refused = guard.install(root, own_files=(probe.__code__.co_filename,))
+    guard.hide_grader_modules()
     try:
         module = load_module(path)
     except BaseException as exc:  # noqa: BLE001 - anything the student's import does is reported
+        if refused():
+            return _tampered(refused(), "import")
         failure = describe_failure(exc, root, None)
         if failure["kind"] not in ("memory", "exit"):
             failure["kind"] = ImportFailed.kind
         return {**failure, "phase": "import"}
-    _restore_torch(pristine)  # module-level monkeypatching of torch must not reach the grader's own code
+    pristine.restore_torch()  # module-level monkeypatching of torch must not reach the grader's own code
+    if refused() or pristine.changes():
+        return _tampered(refused() + pristine.changes(), "import")
     Path(IMPORTED_MARKER).touch()
+    _skip_timed_out(module, request.get("timed_out") or {})
     student = StudentModule(module, request["module"])
     try:
-        value = probe(student, **request["kwargs"])
+        result = {"status": "ok", "value": probe(student, **request["kwargs"])}
     except BaseException as exc:  # noqa: BLE001 - the harness must survive anything
-        return describe_failure(exc, root, student.calling)
-    try:
-        check_result(probe, value)
-    except ProbeError as exc:
-        return {"status": "grader_error", "message": str(exc)}
-    return {"status": "ok", "value": value}
+        result = describe_failure(exc, root, student.calling)
+    tampering = refused() + pristine.changes()
+    if tampering:
+        return _tampered(tampering)
+    if result["status"] == "ok":
+        try:
+            check_result(probe, result["value"])
+        except ProbeError as exc:
+            return {"status": "grader_error", "message": str(exc)}
+    return result

@@ -9,8 +9,10 @@ milliseconds with torch loaded: this keeps them off the path between a request a
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import random
+import re
 import select
 import shutil
 import signal
@@ -23,6 +25,10 @@ from typing import Any
 from autograder.runner import child, codec, warmup
 
 RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
+STACK_FILE = ".stack"  # where a child writes its Python stack when a timeout is about to end it
+_STACK_SIGNAL = signal.SIGUSR2
+_STACK_WAIT = 0.5
+_FRAME_LINE = re.compile(r'^\s*File "(?P<file>.+)", line \d+ in (?P<function>\S+)$')
 _LOG_CAP = 4096
 _RESULT_CAP = 64 * 1024 * 1024
 
@@ -55,6 +61,7 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) 
         os.chdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
+        faulthandler.register(_STACK_SIGNAL, file=open(STACK_FILE, "w"), all_threads=False)  # noqa: SIM115
         warmup.warm_up()
         request = codec.receive(request_fd)
         os.close(request_fd)
@@ -100,6 +107,31 @@ def _read_result(fd: int, pidfd: int | None, deadline: float) -> tuple[bytes | N
         if pidfd is not None and pidfd in ready:
             watch = [fd]
             grace_end = time.monotonic() + 0.5
+
+
+def _timed_out_function(target: "_Child", submission: str) -> str | None:
+    """Ask a child that ran out of time for its stack (faulthandler writes it from its signal handler, even
+    in the middle of a loop or a system call): the innermost function of the submission, or None."""
+    path = os.path.join(target.workdir, STACK_FILE)
+    try:
+        os.kill(target.pid, _STACK_SIGNAL)
+    except OSError:
+        return None
+    end = time.monotonic() + _STACK_WAIT
+    try:
+        while time.monotonic() < end and not os.path.getsize(path):
+            time.sleep(0.01)
+        time.sleep(0.02)  # the handler writes the whole stack at once: let it finish
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return None
+    root = os.path.join(os.path.realpath(submission), "")
+    for line in text.splitlines():  # most recent call first
+        found = _FRAME_LINE.match(line)
+        if found and os.path.realpath(found["file"]).startswith(root):
+            return found["function"]
+    return None
 
 
 def _output_excerpt(workdir: str) -> str:
@@ -224,7 +256,8 @@ class ForkServer:
         duration = time.monotonic() - start
         response: dict[str, Any]
         if timed_out:
-            response = {"status": "timeout", "limit": timeout}
+            response = {"status": "timeout", "limit": timeout,
+                        "calling": _timed_out_function(current, request.get("submission", "/nonexistent"))}
         elif payload is not None:
             try:
                 response = codec.decode(payload)
