@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from autograder.checks.problems import StudentProblem, describe
+from autograder.checks.problems import describe
 from autograder.course.models import Exercise
 from autograder.runner.session import GraderError, Session
 
@@ -23,6 +23,7 @@ class ExerciseHandle:
         self.label = label
         self.seeds: list[int] = []
         self.last_duration: float | None = None
+        self.outputs: list[str] = []  # what the code printed in each probe, in order (shown when a check fails)
         self._memo = memo
         self._timeout = timeout
         self._log = log if log is not None else []
@@ -46,6 +47,8 @@ class ExerciseHandle:
             return self._memo[key]
         response = self.session.run(request)
         self.last_duration = response.get("duration")
+        if response.get("output"):
+            self.outputs.append(response["output"])
         self._log.append({"who": self.label, "request": request, "duration": self.last_duration})
         if response.get("status") == "ok":
             if self._memo is not None and cache:
@@ -54,9 +57,6 @@ class ExerciseHandle:
         problem = describe(response, memory_mb=self.session.limits.memory_mb)
         if self.label == "reference":
             raise GraderError(f"the reference solution failed probe {request['probe']}: {problem}")
-        output = (response.get("output") or "").strip()
-        if output and problem.kind not in ("not_implemented",):
-            problem = StudentProblem(problem.kind, f"{problem}\nyour code printed:\n{output[-1500:]}")
         raise problem
 
     def report_timing(self, **figures: float) -> None:
