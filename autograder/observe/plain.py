@@ -64,5 +64,5 @@ def float_list(values: Any) -> dict[str, Any]:
             out.append(float(v))
         except (TypeError, ValueError, RuntimeError):
             out.append(float("nan"))
-    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
+    return {"ok": isinstance(values, list) and all(isinstance(v, float) for v in values), "type": type(values).__name__,
             "kinds": sorted({type_name(v) for v in values}), "values": out}

@@ -8,6 +8,7 @@ loader batches of 10 (3 per pass), so every forward pass can be told apart by it
 import numpy as np
 
 from autograder.checks import expect
+from autograder.checks.training import why_loss_did_not_fall
 
 
 def _mse(state, x, y):
@@ -101,6 +102,4 @@ def test_train_loop_learns(student):
            fix="use the optimizer argument; do not create a new one")
     l0, l1 = _mse(out["before"], out["x"], out["y"]), _mse(out["after"], out["x"], out["y"])
     expect(l1 < 0.5 * l0, f"the training loss the grader measures to fall by half from {l0:.4f} in 5 epochs",
-           f"{l0:.4f} → {l1:.4f}", cause="gradients not zeroed, or the update goes the wrong way",
-           fix="per batch: yhat = model(x), loss = loss_fn(yhat, y), loss.backward(), optimizer.step(), "
-               "optimizer.zero_grad()")
+           f"{l0:.4f} → {l1:.4f}", *why_loss_did_not_fall(out, per="batch"))
