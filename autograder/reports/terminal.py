@@ -109,6 +109,7 @@ class LiveCheck:
         self._finished: dict[str, list[CheckResult]] = {}
         self._summarised: set[str] = set()
         self._status: Status | None = None
+        self._last_message: dict[str, str] = {}
 
     def started(self, exercise: Exercise, check: Check) -> None:
         if exercise.id != self._current:
@@ -128,6 +129,11 @@ class LiveCheck:
             return
         if result.unwritten and not self.verbose:
             return  # the exercise's verdict lists the functions still to write
+        if result.status != "passed" and result.message and result.message == self._last_message.get(result.exercise):
+            self.console.print(Text(f"  ✗ {result.title}: the same problem as above", style="red"))
+            return
+        if result.status != "passed":
+            self._last_message[result.exercise] = result.message
         self.console.print(_check_line(result, seeds=self.verbose))
 
     def _close_exercise(self) -> None:
