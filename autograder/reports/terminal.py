@@ -81,7 +81,7 @@ def print_grade(report: GradeReport, console: Console, *, verbose_failures: bool
     console.print(Text(f"isolation: {report.isolation}", style="dim"))
     for key, value in sorted(report.timing.items()):
         if key.endswith(".ratio"):
-            console.print(f"training time {key.removesuffix('.ratio')}: {value:.2f}× the reference solution")
+            console.print(Text(f"training time {key.removesuffix('.ratio')}: {value:.2f}× the reference solution"))
 
 
 class _Elapsed:
