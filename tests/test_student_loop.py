@@ -204,3 +204,18 @@ def test_check_prints_live_and_gives_the_next_hint(course_root: Path, tmp_path: 
     assert "Hint 2 of 4" in two.stdout and first_hint not in two.stdout
     every = subprocess.run([*args, "--hint", "all"], cwd=kit, capture_output=True, text=True, timeout=600)
     assert all(f"Hint {n} of 4" in every.stdout for n in range(1, 5))
+
+
+def test_instructor_reports_keep_seeds_and_printed_output(course_root: Path, tmp_path: Path) -> None:
+    from autograder.reports.gradescope import to_gradescope
+    from autograder.reports.html import write_html
+
+    failed = _result("accuracy_value", "failed", message="expected: 0.9", seeds=[7], output="epoch 3 [debug]")
+    report = GradeReport("sub", [ExerciseResult("07_iris", "Iris", [failed])], "cpu", "process")
+    write_html(report, tmp_path / "r.html", _course(course_root))
+    page = (tmp_path / "r.html").read_text()
+    assert "seed: 7" in page and "epoch 3 [debug]" in page
+    out = io.StringIO()
+    print_grade(report, make_console(out))
+    assert "seed of this check: 7" in out.getvalue() and "epoch 3 [debug]" in out.getvalue()
+    assert "epoch 3 [debug]" in to_gradescope(report)["tests"][0]["output"]
