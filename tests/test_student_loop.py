@@ -219,3 +219,17 @@ def test_instructor_reports_keep_seeds_and_printed_output(course_root: Path, tmp
     print_grade(report, make_console(out))
     assert "seed of this check: 7" in out.getvalue() and "epoch 3 [debug]" in out.getvalue()
     assert "epoch 3 [debug]" in to_gradescope(report)["tests"][0]["output"]
+
+
+def test_a_float_subclass_is_a_float() -> None:
+    import numpy as np
+    import torch
+
+    from autograder.observe.plain import float_list, number
+
+    class Loss(float):
+        pass
+
+    assert number(Loss(0.5))["is_float"] and number(np.float64(0.5))["is_float"] and number(0.5)["is_float"]
+    assert not number(torch.tensor(0.5))["is_float"] and not number(1)["is_float"]
+    assert float_list([Loss(1.0), np.float64(2.0), 3.0])["ok"] and not float_list([torch.tensor(1.0)])["ok"]

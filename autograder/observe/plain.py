@@ -51,7 +51,8 @@ def number(value: Any) -> dict[str, Any]:
         as_float = float(value)
     except (TypeError, ValueError, RuntimeError):
         as_float = None
-    return {"type": type_name(value), "is_float": type(value) is float, "value": as_float}
+    # a float subclass (numpy.float64, ...) is a float: it behaves as one wherever a float is asked for
+    return {"type": type_name(value), "is_float": isinstance(value, float), "value": as_float}
 
 
 def float_list(values: Any) -> dict[str, Any]:
