@@ -13,10 +13,10 @@ from autograder.classroom.command import grade_all_command
 from autograder.course import ManifestError, find_course_root, load_course
 from autograder.grading.engine import close_sessions, grade, select_exercises
 from autograder.notebook.commands import nbgrader_group
+from autograder.reports import hints
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
 from autograder.reports.markdown import write_markdown
-from autograder.reports import hints
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import SandboxUnavailable
@@ -86,7 +86,8 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
         if pending is None:
             return True
         if show_hint:
-            print_hints(console, pending, hints.all_hints(pending) if show_hint == "all" else hints.next_hint(folder, pending))
+            shown = hints.all_hints(pending) if show_hint == "all" else hints.next_hint(folder, pending)
+            print_hints(console, pending, shown)
         elif pending.hints:
             seen = hints.shown(folder, pending)
             console.print(Text(f"next: {pending.id} — `autograder check {pending.id} --hint` shows hint "

@@ -39,7 +39,8 @@ class CheckListener(Protocol):
 def output_tail(outputs: list[str]) -> str:
     """The last OUTPUT_LINES lines of what the code printed, long lines cut."""
     lines = "".join(o if o.endswith("\n") else o + "\n" for o in outputs).rstrip().splitlines()
-    tail = [line if len(line) <= OUTPUT_LINE_CHARS else line[:OUTPUT_LINE_CHARS] + " …" for line in lines[-OUTPUT_LINES:]]
+    tail = [line if len(line) <= OUTPUT_LINE_CHARS else line[:OUTPUT_LINE_CHARS] + " …"
+            for line in lines[-OUTPUT_LINES:]]
     if len(lines) > OUTPUT_LINES:
         tail.insert(0, f"… ({len(lines) - OUTPUT_LINES} earlier lines not shown)")
     return "\n".join(tail)

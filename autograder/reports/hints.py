@@ -19,7 +19,9 @@ def _read(state: Path) -> dict[str, int]:
         data = json.loads(state.read_text())
     except (OSError, ValueError):
         return {}
-    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)} if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, int)}
 
 
 def shown(folder: Path, exercise: Exercise) -> int:
