@@ -233,3 +233,15 @@ def test_a_float_subclass_is_a_float() -> None:
     assert number(Loss(0.5))["is_float"] and number(np.float64(0.5))["is_float"] and number(0.5)["is_float"]
     assert not number(torch.tensor(0.5))["is_float"] and not number(1)["is_float"]
     assert float_list([Loss(1.0), np.float64(2.0), 3.0])["ok"] and not float_list([torch.tensor(1.0)])["ok"]
+
+
+def test_a_tensor_returned_for_a_float_is_named() -> None:
+    from autograder.checks.training import number_fix, returned_number, why_loss_did_not_fall
+
+    assert returned_number(None, "Tensor") == "a Tensor, not a Python number" and ".item()" in number_fix(None, "Tensor")
+    assert returned_number(0.25, "float") == "0.25" and number_fix(0.25, "float") is None
+    cause, fix = why_loss_did_not_fall({"grad": {"accumulated": 99, "backwards": 100}, "steps": {"n_optimizers": 1}},
+                                       per="epoch")
+    assert "99 of 100 backward passes" in cause and "optimizer.zero_grad() once per epoch" in fix
+    cause, fix = why_loss_did_not_fall({"grad": {"accumulated": 0}, "steps": {"n_optimizers": 5}})
+    assert "5 optimizers" in cause and "once, before the loop" in fix

@@ -123,7 +123,11 @@ def test_train_mode_every_epoch(student):
     expect(all(f["grad"] for f in train_fw), "gradients enabled for training batches",
            "a training batch ran without gradients", fix="only validation goes under torch.no_grad()")
     expect(not any(f["training"] or f["grad"] for f in val_fw), "validation batches in eval mode under no_grad",
-           "a validation batch ran in train mode or with gradients", fix="use validation() for the validation loss")
+           "a validation batch ran in train mode or with gradients",
+           cause="validation() does not switch to eval mode and torch.no_grad(), or train_loop computes the "
+                 "validation loss itself",
+           fix="make validation() call model.eval() and work under `with torch.no_grad():`, and have train_loop "
+               "call validation(model, loss_fn, val_loader)")
     val = out["val_losses"]
     expect(val["ok"] and len(val["values"]) == 4, "val_losses: 4 Python floats, one per epoch",
            f"a {val['type']} of {len(val['values'] or [])} items of type {val.get('kinds')}")
