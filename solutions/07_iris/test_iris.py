@@ -133,7 +133,7 @@ def test_train_modes_every_epoch(student):
     expect(all(f["grad"] for f in train_fw), "gradients enabled during training", "a training forward ran without "
            "gradients")
     expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
-           "validation inside train ran in train mode or with gradients",
+           "validation ran in train mode or with gradients (the validation inside train)",
            cause="evaluate() does not switch to eval mode and torch.no_grad(), or train computes the validation "
                  "loss itself", fix="make evaluate() call model.eval() and compute under `with torch.no_grad():`, "
                  "and have train call evaluate(model, x_val, y_val) for the validation loss")
