@@ -245,3 +245,18 @@ def test_a_tensor_returned_for_a_float_is_named() -> None:
     assert "99 of 100 backward passes" in cause and "optimizer.zero_grad() once per epoch" in fix
     cause, fix = why_loss_did_not_fall({"grad": {"accumulated": 0}, "steps": {"n_optimizers": 5}})
     assert "5 optimizers" in cause and "once, before the loop" in fix
+
+
+def test_a_terminal_shows_the_running_check_and_its_seconds(course_root: Path) -> None:
+    import time
+
+    from rich.console import Console
+
+    exercise = _course(course_root).exercise("07_iris")
+    out = io.StringIO()
+    live = LiveCheck(Console(file=out, force_terminal=True, width=200), [exercise])
+    live.started(exercise, exercise.checks[0])
+    time.sleep(1.3)
+    live.finished(_result(exercise.checks[0].id))
+    live.finish(GradeReport("sub", [ExerciseResult("07_iris", exercise.title, [])], "cpu", "process"))
+    assert f"running: {exercise.checks[0].title}  1 s" in out.getvalue()
