@@ -260,3 +260,18 @@ def test_a_terminal_shows_the_running_check_and_its_seconds(course_root: Path) -
     live.finished(_result(exercise.checks[0].id))
     live.finish(GradeReport("sub", [ExerciseResult("07_iris", exercise.title, [])], "cpu", "process"))
     assert f"running: {exercise.checks[0].title}  1 s" in out.getvalue()
+
+
+def test_piped_output_says_which_check_is_still_running(course_root: Path) -> None:
+    import time
+
+    exercise = _course(course_root).exercise("07_iris")
+    out = io.StringIO()
+    live = LiveCheck(make_console(out), [exercise])
+    live.remind_every = 0.2
+    live.started(exercise, exercise.checks[0])
+    time.sleep(0.5)
+    live.finished(_result(exercise.checks[0].id))
+    reminders = out.getvalue().count(f"  … still running: {exercise.checks[0].title} (")
+    time.sleep(0.5)
+    assert reminders >= 1 and out.getvalue().count("still running") == reminders, out.getvalue()

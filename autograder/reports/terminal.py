@@ -7,6 +7,7 @@ as markup: `x[idx[n_train:]]` must print as it is written.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -99,8 +100,11 @@ class LiveCheck:
 
     Each exercise gets a heading, a line per failed check (with what the code printed), one line for the
     passed checks (each of them with `verbose`), and a verdict: done, or what is left, including every
-    function that still raises NotImplementedError. On a terminal a spinner names the running check.
+    function that still raises NotImplementedError. On a terminal a spinner names the running check and
+    its seconds; elsewhere a line says which check is still running every `remind_every` seconds.
     """
+
+    remind_every = 30.0  # seconds between "still running" lines when the output is not a terminal
 
     def __init__(self, console: Console, exercises: list[Exercise], *, verbose: bool = False) -> None:
         self.console, self.verbose = console, verbose
@@ -110,6 +114,7 @@ class LiveCheck:
         self._summarised: set[str] = set()
         self._status: Status | None = None
         self._last_message: dict[str, str] = {}
+        self._running = threading.Event()  # set when the running check finishes (stops its reminders)
 
     def started(self, exercise: Exercise, check: Check) -> None:
         if exercise.id != self._current:
@@ -122,8 +127,18 @@ class LiveCheck:
                 self._status.start()
             else:
                 self._status.update(_Elapsed(check.title))
+        else:
+            self._running.set()
+            self._running = threading.Event()
+            threading.Thread(target=self._remind, args=(_Elapsed(check.title), self._running), daemon=True).start()
+
+    def _remind(self, elapsed: _Elapsed, done: threading.Event) -> None:
+        while not done.wait(self.remind_every):
+            self.console.print(Text(f"  … still running: {elapsed.title} "
+                                    f"({time.monotonic() - elapsed.start:.0f} s)", style="dim"))
 
     def finished(self, result: CheckResult) -> None:
+        self._running.set()
         self._finished.setdefault(result.exercise, []).append(result)
         if result.status == "passed" and not self.verbose:
             return
@@ -162,6 +177,7 @@ class LiveCheck:
 
     def finish(self, report: GradeReport) -> None:
         """After grading: the verdicts not printed yet (exercises that could not run), then the total."""
+        self._running.set()
         if self._status is not None:
             self._status.stop()
             self._status = None
