@@ -7,20 +7,21 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
+from rich.text import Text
 
 from autograder.classroom.command import grade_all_command
 from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_option,
     load_manifest,
 )
-from autograder.grading.engine import grade, select_exercises
+from autograder.grading.engine import close_sessions, grade, select_exercises
 from autograder.notebook.commands import nbgrader_group
+from autograder.reports import hints
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
 from autograder.reports.markdown import write_markdown
-from autograder.reports.terminal import print_check, print_grade
-from autograder.runner.session import GraderError
+from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
+from autograder.runner.session import GraderError, Session
 from autograder.sandbox import SandboxUnavailable
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,11 +36,14 @@ main.add_command(nbgrader_group)
 
 @main.command()
 @click.argument("exercise", required=False)
-@click.option("--hint", is_flag=True, help="Show the hints of the first unfinished exercise.")
+@click.option("--hint", type=click.Choice(["next", "all"]), is_flag=False, flag_value="next", default=None,
+              help="Show the next hint for the first unfinished exercise (`--hint all`: every hint).")
 @click.option("--watch", is_flag=True, help="Re-run the checks every time a file is saved.")
+@click.option("-v", "--verbose", is_flag=True, help="List every check, and the seeds of failed ones.")
 @device_option
 @course_option
-def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Path | None) -> None:
+def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, device: str,
+          course: Path | None) -> None:
     """Run the visible checks on your exercises/ (all, or one EXERCISE such as 01_topic).
 
     Exits with status 0 when every check passes, 1 otherwise.
@@ -50,24 +54,40 @@ def check(exercise: str | None, hint: bool, watch: bool, device: str, course: Pa
         exercises = select_exercises(spec, [exercise] if exercise else None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
-    console = Console()
+    console = make_console()
+    folder = root / "exercises"
+    sessions: dict[Path, Session] = {}
 
-    def run_once() -> bool:
-        report = grade(root / "exercises", root, exercises=[e.id for e in exercises], device=device,
-                       tests="submission")
-        print_check(report, exercises, console, show_hints=hint)
-        return all(e.done for e in report.exercises)
+    def run_once(show_hint: str | None) -> bool:
+        live = LiveCheck(console, exercises, verbose=verbose)
+        report = grade(folder, root, exercises=[e.id for e in exercises], device=device, tests="submission",
+                       listener=live, sessions=sessions if watch else None)
+        live.finish(report)
+        by_id = {e.id: e for e in report.exercises}
+        pending = next((e for e in exercises if e.id in by_id and not by_id[e.id].done), None)
+        if pending is None:
+            return True
+        if show_hint:
+            shown = hints.all_hints(pending) if show_hint == "all" else hints.next_hint(folder, pending)
+            print_hints(console, pending, shown)
+        elif pending.hints:
+            seen = hints.shown(folder, pending)
+            console.print(Text(f"next: {pending.id} — `autograder check {pending.id} --hint` shows hint "
+                               f"{min(seen + 1, len(pending.hints))} of {len(pending.hints)}"))
+        return False
 
-    all_done = run_once()
-    if not watch:
-        sys.exit(0 if all_done else 1)
-    else:
+    try:
+        all_done = run_once(hint)
+        if not watch:
+            sys.exit(0 if all_done else 1)
         from watchfiles import watch as watch_files
 
-        console.print("watching exercises/ for changes (Ctrl-C to stop)", style="dim")
-        for _ in watch_files(root / "exercises", watch_filter=lambda _c, path: path.endswith(".py")):
+        console.print(Text("watching exercises/ for changes (Ctrl-C to stop)", style="dim"))
+        for _ in watch_files(folder, watch_filter=lambda _c, path: path.endswith(".py")):
             console.rule()
-            run_once()
+            run_once(None)
+    finally:
+        close_sessions(sessions)
 
 
 @main.command(name="grade")
@@ -124,7 +144,7 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
     elif quiet:
         click.echo(f"{report.score:g}/{report.max_score:g} ({percent:.0f}%)")
     else:
-        print_grade(report, Console())
+        print_grade(report, make_console())
     if fail_under is not None and percent < fail_under:
         click.echo(f"score {percent:.1f}% is below --fail-under {fail_under:g}%", err=True)
         sys.exit(EXIT_BELOW_THRESHOLD)

@@ -21,6 +21,9 @@ class CheckResult:
     visibility: str = "visible"
     hint: str | None = None
     duration: float = 0.0
+    output: str = ""                                       # the end of what the student's code printed
+    seeds: list[int] = field(default_factory=list)         # the seeds of its probes, for reruns
+    unwritten: list[str] = field(default_factory=list)     # functions that still raise NotImplementedError
 
     @property
     def points(self) -> float:

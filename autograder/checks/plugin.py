@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Protocol
 
 import pytest
 
 from autograder.checks.failures import CheckFailed
 from autograder.checks.handles import ExerciseBudget, ExerciseHandle
 from autograder.checks.problems import StudentProblem
-from autograder.course.schema import Course, Exercise
+from autograder.course.schema import Check, Course, Exercise
 from autograder.probes import PROBE_FILE
 from autograder.results import CheckResult
 from autograder.runner import preload
@@ -27,6 +27,26 @@ from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"
 STRUCTURAL_PROBLEMS = {"not_implemented", "missing", "missing_file", "signature", "import_error"}
+OUTPUT_LINES = 20      # a failed check shows the last lines the student's code printed ...
+OUTPUT_LINE_CHARS = 200  # ... each cut to this length
+
+
+class CheckListener(Protocol):
+    """Told about each check as it starts and as it finishes (live output)."""
+
+    def started(self, exercise: Exercise, check: Check) -> None: ...
+
+    def finished(self, result: CheckResult) -> None: ...
+
+
+def output_tail(outputs: list[str]) -> str:
+    """The last OUTPUT_LINES lines of what the code printed, long lines cut."""
+    lines = "".join(o if o.endswith("\n") else o + "\n" for o in outputs).rstrip().splitlines()
+    tail = [line if len(line) <= OUTPUT_LINE_CHARS else line[:OUTPUT_LINE_CHARS] + " …"
+            for line in lines[-OUTPUT_LINES:]]
+    if len(lines) > OUTPUT_LINES:
+        tail.insert(0, f"… ({len(lines) - OUTPUT_LINES} earlier lines not shown)")
+    return "\n".join(tail)
 
 
 @dataclass
@@ -43,6 +63,9 @@ class GradingSetup:
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
     preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
     probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, shown read-only
+    sessions: dict[Path, Session] = field(default_factory=dict)  # the caller's sandboxes: used, never closed
+    listener: CheckListener | None = None
+
 
 
 def resolve_device(requested: str, info: dict[str, Any]) -> str:
@@ -91,6 +114,7 @@ class GradingPlugin:
         if self._pool is None:
             shared = self.setup.shared_reference
             borrowed = {shared.session.submission: shared.session} if shared and self.setup.reference else {}
+            borrowed.update(self.setup.sessions)
             self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed,
                                      self.setup.preload, self.setup.probe_files)
         return self._pool
@@ -160,6 +184,22 @@ class GradingPlugin:
             pytest.skip("this check compares with the reference solution, which only the instructor's grader has")
         return self._handle(request, self.setup.reference, "reference", memo=self._reference_memo)
 
+    def _check_of(self, item: pytest.Item) -> tuple[Exercise, Check] | None:
+        try:
+            exercise = self._exercise(item.path)
+        except (KeyError, FileNotFoundError):
+            return None
+        check_id = getattr(item, "originalname", item.name).removeprefix("test_")
+        check = next((c for c in exercise.checks if c.id == check_id), None)
+        return None if check is None else (exercise, check)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if self._setup is not None and self._setup.listener is not None:
+            found = self._check_of(item)
+            if found is not None:
+                self._setup.listener.started(*found)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
         outcome = yield
@@ -169,17 +209,16 @@ class GradingPlugin:
             if result is not None:
                 self.results[item.nodeid] = result
                 if result.status in ("failed", "error"):
-                    report.longrepr = result.message
+                    printed = f"\nyour code printed (the end):\n{result.output}" if result.output else ""
+                    report.longrepr = result.message + printed
+                if self.setup.listener is not None:
+                    self.setup.listener.finished(result)
 
     def _verdict(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CheckResult | None:
-        try:
-            exercise = self._exercise(item.path)
-        except (KeyError, FileNotFoundError):
+        found = self._check_of(item)
+        if found is None:
             return None
-        check_id = getattr(item, "originalname", item.name).removeprefix("test_")
-        check = next((c for c in exercise.checks if c.id == check_id), None)
-        if check is None:
-            return None
+        exercise, check = found
         status, message = "passed", ""
         if report.skipped:
             status, message = "skipped", str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
@@ -193,14 +232,16 @@ class GradingPlugin:
                 status, message = "failed", str(exc) or "assertion failed"
             else:
                 status, message = "error", f"grader error in this check: {type(exc).__name__}: {exc}"
-        seeds = sorted({s for h in self._handles.get(item.nodeid, []) for s in h.seeds})
-        structural = isinstance(call.excinfo.value if call.excinfo else None, StudentProblem) and \
-            call.excinfo.value.kind in STRUCTURAL_PROBLEMS
-        if status == "failed" and seeds and not structural:
-            message += f"\n(seed{'s' if len(seeds) > 1 else ''}: {', '.join(map(str, seeds))})"
+        handles = [h for h in self._handles.get(item.nodeid, []) if h.label == "student"]
+        problem = call.excinfo.value if call.excinfo and isinstance(call.excinfo.value, StudentProblem) else None
+        structural = problem is not None and problem.kind in STRUCTURAL_PROBLEMS
+        failed = status == "failed" and not structural
         return CheckResult(exercise=exercise.id, check=check.id, title=check.title, max_points=check.points,
                            status=status, message=message, visibility=check.visibility, hint=check.hint,
-                           duration=report.duration)
+                           duration=report.duration,
+                           output=output_tail([o for h in handles for o in h.outputs]) if failed else "",
+                           seeds=sorted({s for h in handles for s in h.seeds}) if failed else [],
+                           unwritten=[problem.function] if problem is not None and problem.function else [])
 
     def pytest_sessionfinish(self) -> None:
         if self._pool is not None:

@@ -12,9 +12,10 @@ from autograder.checks.mistakes import likely_cause
 class StudentProblem(Exception):
     """The student's code could not be observed: not implemented, crashed, timed out, ..."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, *, function: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.function = function  # for kind "not_implemented": the function that is still a stub
 
 
 def _where(where: dict[str, Any] | None) -> str:
@@ -69,7 +70,8 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
         stub = re.match(r"([\w.]+): not implemented yet", message)
         func = stub.group(1) if stub else loc.get("function") or calling or "this function"
         return StudentProblem(kind, f"not implemented yet: `{func}` in {loc.get('file')} (line {loc.get('line')}) "
-                                    "still raises NotImplementedError. Replace that line with your code.")
+                                    "still raises NotImplementedError. Replace that line with your code.",
+                              function=func)
     if kind in ("missing", "missing_file", "signature", "bad_return", "skipped", "tampered"):
         return StudentProblem(kind, message)
     if kind == "import_error":

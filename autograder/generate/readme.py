@@ -30,7 +30,8 @@ def render_readme(exercise: Exercise) -> str:
     ]
     if exercise.hints:
         count = _plural(len(exercise.hints), "hint")
-        out += [f"Stuck? `autograder check {exercise.id} --hint` shows the next hint ({count} in all).", ""]
+        out += [f"Stuck? `autograder check {exercise.id} --hint` shows one hint at a time, the next one each time",
+                f"you ask ({count} in all, from a nudge to the shape of the code); `--hint all` shows them all.", ""]
     out += ["## Checks", "", *(f"- {check.title} ({_points(check.points)})" for check in exercise.visible_checks)]
     hidden = exercise.hidden_checks
     if hidden:

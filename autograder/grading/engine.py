@@ -10,21 +10,23 @@ from typing import Literal
 
 import pytest
 
-from autograder.checks.plugin import GradingPlugin, GradingSetup
+from autograder.checks.plugin import CheckListener, GradingPlugin, GradingSetup
 from autograder.course import Course, Exercise, load_course
 from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.probes import PROBE_FILE
 from autograder.runner import preload
 from autograder.runner.pool import SharedReference
 from autograder.runner.session import GraderError, Session
-from autograder.sandbox import Limits, detect_isolation
+from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
 
 # --noconftest: a conftest.py shipped in a submission must never be imported into the grader's process
 # (with tests="submission" the test files sit in the submission folder, next to any conftest.py).
-_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "--noconftest",
-                "--import-mode=importlib", "-c", "/dev/null"]
+# --capture=no: a listener prints each check's line as it finishes (student code runs in the sandbox, not here).
+# no:unraisableexception: its forced garbage collections cost a quarter of a second per run (`check --watch`).
+_PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:unraisableexception",
+                "--noconftest", "--capture=no", "--import-mode=importlib", "-c", "/dev/null"]
 
 
 def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
@@ -57,14 +59,18 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
           timeout: float | None = None, shared_reference: SharedReference | None = None,
-          skip: tuple[str, ...] = ()) -> GradeReport:
+          skip: tuple[str, ...] = (), listener: CheckListener | None = None,
+          sessions: dict[Path, Session] | None = None) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
     solution available to hidden checks. tests="submission": the visible tests found in the submission
     itself (a student's own exercises/ folder), without the reference. `shared_reference` (see
     `reference_session`) lets many grade() calls share one reference sandbox and its observations.
-    Checks whose id is in `skip` are not run and reported as skipped.
+    Checks whose id is in `skip` are not run and reported as skipped. `listener` hears of each check as it
+    starts and finishes. `sessions` keeps the sandboxes warm across calls (`autograder check --watch`):
+    the ones this call needs are started in it and left open; each probe still imports the student's
+    module afresh in a new child, so edits between calls are seen.
     """
     start = time.perf_counter()
     submission = submission.resolve()
@@ -87,9 +93,11 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     plans = {reference: preload.plan(course_root, compared)} if compared and reference else {}
     plans[submission] = preload.plan(course_root, graded)  # wins when the submission is the reference
     probe_files = [path for path in (test_files[e.id].parent / PROBE_FILE for e in graded) if path.is_file()]
+    kept = _keep_warm(sessions, plans, level, limits, probe_files) if sessions is not None else {}
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
                                         device=device, level=level, limits=limits, timeout=timeout,
-                                        shared_reference=shared_reference, preload=plans, probe_files=probe_files))
+                                        shared_reference=shared_reference, preload=plans, probe_files=probe_files,
+                                        sessions=kept, listener=listener))
     if test_files:
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
@@ -120,6 +128,24 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
                        timing=dict(plugin.timing), probes=list(plugin.probe_log),
                        curves=dict(plugin.curves))
+
+
+def _keep_warm(sessions: dict[Path, Session], plans: dict[Path, preload.Plan], level: IsolationLevel,
+               limits: Limits, probe_files: list[Path]) -> dict[Path, Session]:
+    """The sessions in `sessions` for the folders in `plans`, started there when missing."""
+    for folder, plan in plans.items():
+        if folder not in sessions:
+            sessions[folder] = Session(folder, level=level, limits=limits, preload=plan, probe_files=probe_files)
+            sessions[folder].start()
+        sessions[folder].forget_import_failures()
+    return {folder: sessions[folder] for folder in plans}
+
+
+def close_sessions(sessions: dict[Path, Session]) -> None:
+    """Close the sandboxes kept warm by grade(sessions=...)."""
+    for session in sessions.values():
+        session.close()
+    sessions.clear()
 
 
 def reference_session(course_root: Path, *, isolation: str | None = None, limits: Limits = Limits()) -> SharedReference:

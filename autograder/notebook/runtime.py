@@ -52,6 +52,7 @@ def run_check(exercise: str, check: str) -> None:
     if result.status == "skipped":
         print(f"skipped: {result.title}: {result.message}")
     elif result.status != "passed":
-        raise AssertionError(f"{result.title}\n{result.message}")
+        printed = f"\nyour code printed (the end):\n{result.output}" if result.output else ""
+        raise AssertionError(f"{result.title}\n{result.message}{printed}")
     else:
         print(f"passed: {result.title} ({result.max_points:g} point{'s' if result.max_points != 1 else ''})")

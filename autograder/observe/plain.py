@@ -51,7 +51,8 @@ def number(value: Any) -> dict[str, Any]:
         as_float = float(value)
     except (TypeError, ValueError, RuntimeError):
         as_float = None
-    return {"type": type_name(value), "is_float": type(value) is float, "value": as_float}
+    # a float subclass (numpy.float64, ...) is a float: it behaves as one wherever a float is asked for
+    return {"type": type_name(value), "is_float": isinstance(value, float), "value": as_float}
 
 
 def float_list(values: Any) -> dict[str, Any]:
@@ -64,5 +65,5 @@ def float_list(values: Any) -> dict[str, Any]:
             out.append(float(v))
         except (TypeError, ValueError, RuntimeError):
             out.append(float("nan"))
-    return {"ok": isinstance(values, list) and all(type(v) is float for v in values), "type": type(values).__name__,
+    return {"ok": isinstance(values, list) and all(isinstance(v, float) for v in values), "type": type(values).__name__,
             "kinds": sorted({type_name(v) for v in values}), "values": out}

@@ -13,6 +13,8 @@ def _output(check: CheckResult) -> str:
     text = check.message or ("passed" if check.status == "passed" else check.status)
     if check.status != "passed" and check.hint:
         text += f"\nhint: {check.hint}"
+    if check.output:
+        text += f"\nyour code printed (the end):\n{check.output}"
     return text
 
 

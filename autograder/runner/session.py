@@ -141,6 +141,10 @@ class Session:
                 return {"status": "memory", "limit_mb": self.limits.memory_mb}
             return {"status": "server_died"}
 
+    def forget_import_failures(self) -> None:
+        """The module may have been edited since an import failed: try importing it again."""
+        self._broken.clear()
+
     def _restart(self) -> None:
         self.restarts += 1
         self.close()

@@ -27,13 +27,21 @@ def least_squares(x, y):
     return float(a), float(b)
 
 
-def check_array(got, name, shape, dtype="float64"):
+SPLIT_ROWS = "the first int(len(x) * train_fraction) shuffled indices go to training, all the others to validation"
+
+
+def check_array(got, name, shape, dtype="float64", rows_fix="draw n points: rs.rand(n, 1) and rs.randn(n, 1)"):
     info = got["info"]
-    expect(got["array"] is not None and info.get("shape") == list(shape) and info.get("dtype") == dtype,
+    found = info.get("shape")
+    cause = fix = None
+    if isinstance(found, list) and len(found) == 2 and found[1] == shape[1] and found[0] != shape[0]:
+        cause, fix = f"{found[0]} rows instead of {shape[0]}", rows_fix
+    elif found != list(shape):
+        cause = "a (n,) vector instead of a column, a list, or a tensor"
+        fix = "draw with rs.rand(n, 1) and rs.randn(n, 1) so that both arrays are columns of shape (n, 1)"
+    expect(got["array"] is not None and found == list(shape) and info.get("dtype") == dtype,
            f"{name}: a numpy array of shape {shape} and dtype {dtype}",
-           f"{info.get('type')} with shape {info.get('shape')} and dtype {info.get('dtype')}",
-           cause="a (n,) vector instead of a column, a list, or a tensor" if info.get("shape") != list(shape) else None,
-           fix="draw with rs.rand(n, 1) and rs.randn(n, 1) so that both arrays are columns of shape (n, 1)")
+           f"{info.get('type')} with shape {found} and dtype {info.get('dtype')}", cause=cause, fix=fix)
     return got["array"]
 
 
@@ -68,10 +76,10 @@ def test_train_val_split_partition(student):
     y = 1000.0 + x
     out = student.probe("split_run", x=x, y=y)
     expect(out["ok_tuple"], "train_val_split to return (x_train, y_train, x_val, y_val)", f"a {out.get('type')}")
-    xt = check_array(out["x_train"], "x_train", (80, 1))
-    yt = check_array(out["y_train"], "y_train", (80, 1))
-    xv = check_array(out["x_val"], "x_val", (20, 1))
-    yv = check_array(out["y_val"], "y_val", (20, 1))
+    xt = check_array(out["x_train"], "x_train", (80, 1), rows_fix=SPLIT_ROWS)
+    yt = check_array(out["y_train"], "y_train", (80, 1), rows_fix=SPLIT_ROWS)
+    xv = check_array(out["x_val"], "x_val", (20, 1), rows_fix=SPLIT_ROWS)
+    yv = check_array(out["y_val"], "y_val", (20, 1), rows_fix=SPLIT_ROWS)
     expect(np.array_equal(yt, xt + 1000.0) and np.array_equal(yv, xv + 1000.0),
            "each x row to stay with its own y row", "x and y were shuffled differently",
            fix="shuffle ONE array of indices and use it for both: x[idx], y[idx]")

@@ -229,3 +229,27 @@ def plot_run(student: StudentModule, *, device: str, n: int = 20, with_val: bool
     return info
 
 
+class TimeTrainingRun(TypedDict):
+    """What `time_training_run` returns."""
+
+    ok_pair: bool
+    seconds: Any
+    seconds_type: str
+    losses: dict[str, Any]
+    wall: Any
+    steps: int
+
+
+@probe
+def time_training_run(student: StudentModule, *, device: str, seed: int, n_epochs: int = 20) -> TimeTrainingRun:
+    """What time_training returns: a float of seconds and the losses of the epochs."""
+    x, y, _, _ = iris_tensors(seed)
+    model = mlp(seed, n_hidden=16)
+    with StepRecorder(model) as steps:
+        start = _perf_counter()
+        out = student.call("time_training", model, x, y, n_epochs=n_epochs, lr=1e-3)
+        wall = _perf_counter() - start
+    ok = isinstance(out, (tuple, list)) and len(out) == 2
+    return {"ok_pair": ok, "seconds": out[0] if ok and isinstance(out[0], (int, float)) else None,
+            "seconds_type": type(out[0]).__name__ if ok else None, "losses": float_list(out[1] if ok else None),
+            "wall": wall, "steps": steps.steps}

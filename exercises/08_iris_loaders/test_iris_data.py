@@ -7,6 +7,7 @@ import numpy as np
 from autograder.checks import expect, fail
 from autograder.checks.mistakes import likely_cause
 from autograder.checks.numeric import moved
+from autograder.checks.training import why_loss_did_not_fall
 
 
 def mlp_cross_entropy(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
@@ -138,10 +139,7 @@ def test_train_loss_falls(student):
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
     expect(l1 < 0.8 * l0, f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
            f"the grader measured {l0:.3f} → {l1:.3f} on the training data",
-           cause="gradients pile up across batches (no optimizer.zero_grad()), the loss does not use the model's "
-                 "output on the batch, or the learning rate is not used",
-           fix="per batch: optimizer.zero_grad(), loss = loss_fn(model(x_batch), y_batch), loss.backward(), "
-               "optimizer.step(), with the optimizer created once from model.parameters() and lr=lr")
+           *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == n_epochs,

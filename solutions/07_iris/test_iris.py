@@ -4,6 +4,7 @@ import numpy as np
 
 from autograder.checks import expect, fail
 from autograder.checks.numeric import moved
+from autograder.checks.training import number_fix, returned_number, why_loss_did_not_fall
 
 
 def mlp_cross_entropy(state: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
@@ -73,8 +74,9 @@ def test_train_loss_decreases(student):
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
+    cause, fix = why_loss_did_not_fall(out, per="epoch")
     expect(l1 < 0.8 * l0, f"the loss to fall clearly from {l0:.3f} after 100 epochs at lr=1e-3",
-           f"the grader measured {l0:.3f} → {l1:.3f}")
+           f"the grader measured {l0:.3f} → {l1:.3f}", cause=cause, fix=fix)
     losses = out["losses"]
     expect(losses["ok"] and len(losses["values"]) == 100, "losses: a list of 100 Python floats (use loss.item())",
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}")
@@ -94,14 +96,16 @@ def test_evaluate_no_grad_eval_mode(student):
     expect(not any(f["grad"] for f in forwards), "no gradient tracking while evaluating",
            "validation ran with gradients enabled", fix="wrap it in `with torch.no_grad():`")
     expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-4,
-           f"the mean cross-entropy as a Python float ({out['want']:.4f})", f"{out['got']!r} ({out['got_type']})")
+           f"the mean cross-entropy as a Python float ({out['want']:.4f})",
+           returned_number(out["got"], out["got_type"]), fix=number_fix(out["got"], out["got_type"]))
 
 
 def test_accuracy_value(student):
     out = student.probe("accuracy_run", seed=3)
     expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-6,
-           f"accuracy {out['want']:.4f} as a Python float in [0, 1]", f"{out['got']!r} ({out['got_type']})",
-           fix="compare logits.argmax(dim=1) with y, then take the mean and .item()")
+           f"accuracy {out['want']:.4f} as a Python float in [0, 1]", returned_number(out["got"], out["got_type"]),
+           fix=number_fix(out["got"], out["got_type"]) or "compare logits.argmax(dim=1) with y, then take the "
+           "mean and .item()")
 
 
 def test_plot_losses_figure(student):
@@ -114,6 +118,15 @@ def test_plot_losses_figure(student):
     expect(out["xlabel"] and out["ylabel"] and out["legend"], "labelled axes and a legend",
            f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, legend={'yes' if out['legend'] else 'no'}, "
            f"labels {labels}")
+
+
+def test_time_training_returns(student):
+    out = student.probe("time_training_run", seed=9)
+    expect(out["ok_pair"] and out["seconds"] is not None, "(seconds, losses) with seconds a float",
+           f"seconds of type {out['seconds_type']}")
+    expect(out["steps"] == 20, "time_training to run train for n_epochs (20) steps", f"{out['steps']} steps")
+    expect(0 < out["seconds"] <= out["wall"] * 1.05 + 0.01, f"a duration within the call's own "
+           f"{out['wall']:.3f} s", f"{out['seconds']!r} s", fix="read time.perf_counter() before and after train")
 
 
 ### BEGIN HIDDEN TESTS
@@ -130,7 +143,10 @@ def test_train_modes_every_epoch(student):
     expect(all(f["grad"] for f in train_fw), "gradients enabled during training", "a training forward ran without "
            "gradients")
     expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
-           "validation ran in train mode or with gradients", fix="use evaluate() for the validation loss")
+           "validation ran in train mode or with gradients (the validation inside train)",
+           cause="evaluate() does not switch to eval mode and torch.no_grad(), or train computes the validation "
+                 "loss itself", fix="make evaluate() call model.eval() and compute under `with torch.no_grad():`, "
+                 "and have train call evaluate(model, x_val, y_val) for the validation loss")
 
 
 def test_train_zero_grad(student):
@@ -177,17 +193,9 @@ def test_train_matches_reference(student, reference):
     l0 = mlp_cross_entropy(mine["before"], mine["x"], mine["y"])
     l1 = mlp_cross_entropy(mine["after"], mine["x"], mine["y"])
     r1 = mlp_cross_entropy(ref["after"], ref["x"], ref["y"])
+    cause, fix = why_loss_did_not_fall(mine, per="epoch")
     expect(l1 <= l0 - 0.5 * (l0 - r1), f"at least half the reference's improvement ({l0:.3f} → {r1:.3f})",
-           f"{l0:.3f} → {l1:.3f}")
-
-
-def test_time_training_returns(student):
-    out = student.probe("time_training_run", seed=9)
-    expect(out["ok_pair"] and out["seconds"] is not None, "(seconds, losses) with seconds a float",
-           f"seconds of type {out['seconds_type']}")
-    expect(out["steps"] == 20, "time_training to run train for n_epochs (20) steps", f"{out['steps']} steps")
-    expect(0 < out["seconds"] <= out["wall"] * 1.05 + 0.01, f"a duration within the call's own "
-           f"{out['wall']:.3f} s", f"{out['seconds']!r} s", fix="read time.perf_counter() before and after train")
+           f"{l0:.3f} → {l1:.3f}", cause=cause, fix=fix)
 
 
 def test_training_time(student, reference, exercise):
