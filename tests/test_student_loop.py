@@ -16,7 +16,7 @@ from autograder.checks.plugin import OUTPUT_LINES, output_tail
 from autograder.course import load_course
 from autograder.generate.markers import strip_solutions
 from autograder.grading.engine import close_sessions, grade
-from autograder.grading.results import CheckResult, ExerciseResult, GradeReport
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports import hints
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
 
