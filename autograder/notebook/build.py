@@ -12,7 +12,7 @@ from autograder.course import Check, Course, Exercise
 from autograder.generate import GenerateError
 from autograder.generate.build import consistency_problems
 
-from .autograde import AUTOGRADE_PREPROCESSORS
+from .autograde import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
 from .demos import DEMOS
 from .grading import GIVEN_PREFIX
 from .split import Part, description, split_module
@@ -40,7 +40,9 @@ c.CourseDirectory.course_id = "pytorch-step-by-step"
 # The score of record: `nbgrader autograde` does not run the notebook in a kernel. In place of nbgrader's Execute,
 # the kit's GradeWithEngine grades the submitted answer cells with the sandboxed engine of `autograder grade` and
 # writes each check's verdict as its test cell's output, which SaveAutoGrades then records.
-c.Autograde.autograde_preprocessors = {preprocessors!r}
+# RestoreCellRoles gives every cell back the role the gradebook knows it by before OverwriteCells restores them.
+c.Autograde.sanitize_preprocessors = {sanitize!r}
+c.Autograde.autograde_preprocessors = {autograde!r}
 # The course kit whose checks, hidden checks and reference grade the notebooks (never read from the environment).
 c.GradeWithEngine.course = {kit!r}
 # A test cell a student deleted is put back (and graded) rather than left without a score.
@@ -172,7 +174,8 @@ def build_course(kit_root: Path, course: Course, target: Path, *, exercises: lis
     target.mkdir(parents=True, exist_ok=True)
     config = target / "nbgrader_config.py"
     config.write_text(CONFIG.format(title=course.title, kit=str(kit_root.resolve()), root=str(target),
-                                    preprocessors=list(AUTOGRADE_PREPROCESSORS), stub=CODE_STUB), encoding="utf-8")
+                                    sanitize=list(SANITIZE_PREPROCESSORS), autograde=list(AUTOGRADE_PREPROCESSORS),
+                                    stub=CODE_STUB), encoding="utf-8")
     for path, notebook in notebooks.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, path)
