@@ -387,3 +387,19 @@ def test_grading_a_filled_release_notebook_gives_nbgraders_scores(course: Path, 
 def test_build_refuses_a_course_folder_with_student_data(course: Path) -> None:
     result = CliRunner().invoke(main, ["nbgrader", "build", str(course), "--course", str(course.parent / "kit")])
     assert result.exit_code != 0 and "student data" in result.output
+
+
+@pytest.mark.parametrize("status", ["passed", "failed", "error", "skipped"])
+def test_nbgrader_scores_a_verdicts_output_as_the_engine_did(status: str) -> None:
+    from nbgrader.utils import determine_grade
+
+    from autograder.grading.results import CheckResult
+    from autograder.notebook.autograde import verdict_outputs
+
+    result = CheckResult("07_iris", "accuracy_value", "accuracy is right", 2.0, status, "expected 0.9, got 0.1")
+    cell = nbformat.v4.new_code_cell('run_check("07_iris", "accuracy_value")')
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2.0,
+                                 "grade_id": "accuracy_value"}
+    cell.outputs = verdict_outputs(result)
+    assert determine_grade(cell) == (result.points, 2.0)
+    assert status == "passed" or "expected 0.9, got 0.1" in cell.outputs[0].traceback
