@@ -355,8 +355,9 @@ def test_feedback_shows_check_messages_and_nothing_of_the_kit(course: Path, host
     kit = course.parent / "kit"
     for student in ("ada", "bob", *FORGERS):
         html = (course / "feedback" / student / "07_iris" / "07_iris.html").read_text()
+        own = (course / "submitted" / student / "07_iris" / "07_iris.ipynb").read_text()  # kit_reader names the kit
         leaked = [text for text in (SECRET, str(kit), str(ROOT), "def test_", "expect(") if text in html]
-        assert not leaked, (student, leaked)
+        assert not [text for text in leaked if text not in own], (student, leaked)
     html = (course / "feedback" / "bob" / "07_iris" / "07_iris.html").read_text()
     assert "evaluate runs in eval mode under no_grad" in html and "no_grad" in html
 
