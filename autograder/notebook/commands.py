@@ -74,7 +74,8 @@ def autograde(assignment: str, jobs: int, students: tuple[str, ...], force: bool
             click.echo(run.output[-3000:], err=True)
     if not runs:
         raise click.ClickException(f"no submission of {assignment} in {course_dir / 'submitted'}")
-    table = Table(title=f"{assignment}: {len(runs)} student(s)")
+    click.echo(f"{assignment}: {len(runs)} student(s), {sum(run.returncode == 0 for run in runs)} autograded")
+    table = Table()
     for column in ("student", "score", "seconds"):
         table.add_column(column, justify="left" if column == "student" else "right")
     for run in sorted(runs, key=lambda run: run.student):
