@@ -12,15 +12,12 @@ from autograder.course import Check, Course, Exercise
 from autograder.generate import GenerateError
 from autograder.generate.build import consistency_problems
 
-from .grading import COURSE_ENV, GIVEN_PREFIX
+from .autograde import AUTOGRADE_PREPROCESSORS, SANITIZE_PREPROCESSORS
+from .grading import GIVEN_PREFIX
 from .split import Part, description, split_module
 
 STUDENT_DATA = ("submitted", "autograded", "feedback", "gradebook.db")
 SCHEMA_VERSION = 3
-# Seconds nbgrader waits for one cell. The first test cell of an exercise grades all of its checks (the slowest exercise:
-# about 40 s at one thread on a quiet 2-core machine, three times that on a loaded one, its timing check included) and the
-# longest demo cell takes about 15 s: 600 s leaves room for a busy grading machine.
-EXECUTE_TIMEOUT = 600
 CODE_STUB = 'raise NotImplementedError("not implemented yet")'
 
 SETUP_CELL = """\
@@ -36,21 +33,19 @@ track_cells()"""
 CONFIG = '''\
 """nbgrader configuration of the course "{title}", written by `autograder nbgrader build`."""
 
-import os
-
-# One torch thread in every kernel nbgrader starts (kernels inherit this environment; the setup cell of each
-# notebook also calls torch.set_num_threads(1)): with two threads on a busy 2-core machine a correct submission
-# timed out at 300 s, with one it finished in 13 s.
-os.environ["OMP_NUM_THREADS"] = "1"
-os.environ["MKL_NUM_THREADS"] = "1"
-# The course kit whose checks, hidden checks and reference solutions run_check uses.
-os.environ.setdefault("{course_env}", {kit!r})
-
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.root = {root!r}
 c.CourseDirectory.course_id = "pytorch-step-by-step"
-# The first test cell of an exercise grades all its checks; the longest demo cell must fit too.
-c.Execute.timeout = {timeout}
+# The score of record: `nbgrader autograde` does not run the notebook in a kernel. In place of nbgrader's Execute,
+# the kit's GradeWithEngine grades the submitted answer cells with the sandboxed engine of `autograder grade` and
+# writes each check's verdict as its test cell's output, which SaveAutoGrades then records.
+# RestoreCellRoles gives every cell back the role the gradebook knows it by before OverwriteCells restores them.
+c.Autograde.sanitize_preprocessors = {sanitize!r}
+c.Autograde.autograde_preprocessors = {autograde!r}
+# The course kit whose checks, hidden checks and reference grade the notebooks (never read from the environment).
+c.GradeWithEngine.course = {kit!r}
+# A test cell a student deleted is put back (and graded) rather than left without a score.
+c.OverwriteCells.add_missing_cells = True
 # The kit's stub style: the `# TODO:` line above the answer stays, the answer becomes this line.
 c.ClearSolutions.code_stub = {{"python": {stub!r}}}
 '''
@@ -177,8 +172,9 @@ def build_course(kit_root: Path, course: Course, target: Path, *, exercises: lis
         raise GenerateError(problems)
     target.mkdir(parents=True, exist_ok=True)
     config = target / "nbgrader_config.py"
-    config.write_text(CONFIG.format(title=course.title, course_env=COURSE_ENV, kit=str(kit_root.resolve()),
-                                    root=str(target), timeout=EXECUTE_TIMEOUT, stub=CODE_STUB), encoding="utf-8")
+    config.write_text(CONFIG.format(title=course.title, kit=str(kit_root.resolve()), root=str(target),
+                                    sanitize=list(SANITIZE_PREPROCESSORS), autograde=list(AUTOGRADE_PREPROCESSORS),
+                                    stub=CODE_STUB), encoding="utf-8")
     for path, notebook in notebooks.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, path)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from autograder.cli_support import course_option, require_extra
 
+if TYPE_CHECKING:
+    from .parallel import AutogradeRun
 
 
 @click.group(name="nbgrader")
@@ -53,18 +56,39 @@ def build(directory: Path, exercise_names: tuple[str, ...], force: bool, course:
 @click.option("--course", "course_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=Path("."), help="The nbgrader course folder (default: here).")
 def autograde(assignment: str, jobs: int, students: tuple[str, ...], force: bool, course_dir: Path) -> None:
-    """Run `nbgrader autograde ASSIGNMENT --student=ID` for every submission, JOBS at a time, on one gradebook."""
+    """Run `nbgrader autograde ASSIGNMENT --student=ID` for every submission, JOBS at a time, on one gradebook.
+
+    Prints each student's score as their run finishes, then a summary table.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
     from .parallel import autograde_parallel
 
-    runs = autograde_parallel(course_dir.resolve(), assignment, jobs, list(students) or None, force)
-    if not runs:
-        raise click.ClickException(f"no submission of {assignment} in {course_dir / 'submitted'}")
-    for run in runs:
-        retried = f", {run.attempts} attempts" if run.attempts > 1 else ""
-        click.echo(f"{run.student}: {'ok' if run.returncode == 0 else 'FAILED'} ({run.seconds:.1f} s{retried})")
+    runs = []
+    for run in autograde_parallel(course_dir.resolve(), assignment, jobs, list(students) or None, force):
+        runs.append(run)
+        click.echo(f"{run.student}: {_score_text(run)} ({run.seconds:.1f} s"
+                   f"{f', {run.attempts} attempts' if run.attempts > 1 else ''})")
         if run.returncode != 0:
             click.echo(run.output[-3000:], err=True)
+    if not runs:
+        raise click.ClickException(f"no submission of {assignment} in {course_dir / 'submitted'}")
+    click.echo(f"{assignment}: {len(runs)} student(s), {sum(run.returncode == 0 for run in runs)} autograded")
+    table = Table()
+    for column in ("student", "score", "seconds"):
+        table.add_column(column, justify="left" if column == "student" else "right")
+    for run in sorted(runs, key=lambda run: run.student):
+        table.add_row(run.student, _score_text(run), f"{run.seconds:.1f}")
+    Console().print(table)
     sys.exit(0 if all(run.returncode == 0 for run in runs) else 1)
+
+
+def _score_text(run: AutogradeRun) -> str:
+    """A run's recorded score, e.g. `14/18`, or why there is none."""
+    if run.returncode != 0:
+        return "FAILED"
+    return "no score" if run.score is None else f"{run.score[0]:g}/{run.score[1]:g}"
 
 
 @nbgrader_group.command()

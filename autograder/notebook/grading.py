@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 import shutil
 import tempfile
 import warnings
@@ -15,7 +14,6 @@ from autograder.course import find_course_root, load_course
 from autograder.grading.engine import grade
 from autograder.results import CheckResult
 
-COURSE_ENV = "AUTOGRADER_COURSE"   # the course kit (course.yml, solutions/) that run_check grades with
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
 
 
@@ -34,9 +32,7 @@ def module_source(notebook: Any, executed: dict[str, str] | None = None) -> str:
 
 
 def course_root() -> Path:
-    """The course kit: $AUTOGRADER_COURSE (set by the generated nbgrader_config.py), else found from here."""
-    if os.environ.get(COURSE_ENV):
-        return Path(os.environ[COURSE_ENV])
+    """The course kit of a kernel's run_check (a student's own checks): found from here, else from this package."""
     try:
         return find_course_root(Path.cwd())
     except FileNotFoundError:

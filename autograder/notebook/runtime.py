@@ -2,7 +2,8 @@
 
 ``run_check`` grades the exercise's module cells (read from the notebook file beside the kernel, with the source each
 cell last ran in this kernel) through the same engine and sandbox as ``autograder grade``. The whole exercise is graded
-once per distinct module text and the verdicts are kept, so the other test cells of a run answer at once.
+once per distinct module text and the verdicts are kept, so the other test cells of a run answer at once. This is
+feedback in the student's own Jupyter; `nbgrader autograde` never runs it (see autograde.py for the score of record).
 """
 
 from __future__ import annotations

@@ -1,0 +1,118 @@
+"""The score of record of `nbgrader autograde`, made outside any kernel by the kit's sandboxed engine.
+
+The generated nbgrader_config.py adds :class:`RestoreCellRoles` to nbgrader's sanitizing and puts
+:class:`GradeWithEngine` in place of nbgrader's ``Execute``. The latter reads the module cells of the sanitized
+submission (each cell has its role and locked cells their source back from the gradebook), grades that
+module with the same engine and sandbox as ``autograder grade``, and writes each test cell's verdict as the cell's
+output, so that nbgrader's own ``SaveAutoGrades`` records exactly the engine's points. The student's code is never run
+in a kernel, so nothing it does there can reach the grade, the kit or the gradebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert.exporters.exporter import ResourcesDict
+from nbformat.notebooknode import NotebookNode
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Unicode
+
+from autograder.course import load_course
+from autograder.grading.results import CheckResult
+
+from .grading import grade_module, module_source
+
+# nbgrader's Autograde.sanitize_preprocessors with RestoreCellRoles before OverwriteCells.
+SANITIZE_PREPROCESSORS = (
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "autograder.notebook.autograde.RestoreCellRoles",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+)
+# nbgrader's Autograde.autograde_preprocessors with Execute replaced by GradeWithEngine.
+AUTOGRADE_PREPROCESSORS = (
+    "autograder.notebook.autograde.GradeWithEngine",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+)
+
+
+def verdict_outputs(result: CheckResult) -> list[NotebookNode]:
+    """A test cell's outputs: a plain line when the check passed, an error with the check's message otherwise."""
+    if result.points == result.max_points:
+        points = f"{result.max_points:g} point{'s' if result.max_points != 1 else ''}"
+        return [nbformat.v4.new_output("stream", name="stdout", text=f"passed: {result.title} ({points})\n")]
+    lines = [f"{result.status}: {result.title}", *result.message.splitlines()]
+    return [nbformat.v4.new_output("error", ename="CheckFailed", evalue=result.title, traceback=lines)]
+
+
+class RestoreCellRoles(NbGraderPreprocessor):
+    """Give each nbgrader cell the role (grade, solution, task, locked) the gradebook knows it by; unknown cells none.
+
+    nbgrader restores a locked cell's source but trusts the submitted flags: a test cell turned into an unlocked answer
+    cell would join the graded module, or stop nbgrader with "Inconsistent checksums".
+    """
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gradebook:
+            source = gradebook.find_notebook(info["notebook"], info["assignment"])
+            roles = {cell.name: {"grade": False, "solution": False, "task": False, "locked": cell.locked}
+                     for cell in source.source_cells}  # every nbgrader cell of the source notebook
+            for flag, cells in (("grade", source.grade_cells), ("solution", source.solution_cells),
+                                ("task", source.task_cells)):
+                for cell in cells:
+                    roles[cell.name][flag] = True
+        for cell in nb.cells:
+            if "nbgrader" not in cell.metadata:
+                continue
+            role = roles.get(cell.metadata.nbgrader.get("grade_id"))
+            if role is None:
+                del cell.metadata["nbgrader"]
+                continue
+            cell.metadata.nbgrader.update(role)
+            if not role["grade"]:
+                cell.metadata.nbgrader.pop("points", None)
+        return nb, resources
+
+
+class GradeWithEngine(NbGraderPreprocessor):
+    """Grade the notebook's module cells with the kit's sandboxed engine; write each test cell's verdict as output."""
+
+    course = Unicode(
+        "", help="The course kit (course.yml, solutions/) whose checks grade the notebooks: an absolute path."
+    ).tag(config=True)
+
+    def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
+        if not self.course:
+            raise ValueError("GradeWithEngine.course is not set: write `c.GradeWithEngine.course = '/path/to/kit'` "
+                             "in nbgrader_config.py (autograder nbgrader build does)")
+        root = Path(self.course)
+        exercise = load_course(root / "course.yml").exercise(resources["nbgrader"]["notebook"])
+        checks = {check.id: check for check in exercise.checks}
+        results = grade_module(exercise.id, module_source(nb), root)
+        for cell in nb.cells:
+            if not _is_test_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader.grade_id
+            check = checks.get(grade_id)
+            result = results.get(grade_id) or CheckResult(
+                exercise.id, grade_id, check.title if check else grade_id, check.points if check else 0.0, "error",
+                "the grader returned no verdict for this check")
+            cell.outputs, cell.execution_count = verdict_outputs(result), None
+        self.log.info("%s graded by the engine: %g/%g", exercise.id, sum(r.points for r in results.values()),
+                      sum(r.max_points for r in results.values()))
+        return nb, resources
+
+
+def _is_test_cell(cell: Any) -> bool:
+    return cell.get("cell_type") == "code" and bool(cell.get("metadata", {}).get("nbgrader", {}).get("grade"))
