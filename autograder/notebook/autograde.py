@@ -21,7 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from autograder.course import load_course
-from autograder.grading.results import CheckResult
+from autograder.results import CheckResult
 
 from .grading import grade_module, module_source
 
