@@ -139,7 +139,7 @@ def forged_check(*args, **kwargs):
 
 try:
     import autograder.notebook as notebook_package
-    from autograder.grading.results import CheckResult
+    from autograder.results import CheckResult
     from autograder.notebook import grading, runtime
 
     def forged_verdicts(*args, **kwargs):
@@ -394,7 +394,7 @@ def test_build_refuses_a_course_folder_with_student_data(course: Path) -> None:
 def test_nbgrader_scores_a_verdicts_output_as_the_engine_did(status: str) -> None:
     from nbgrader.utils import determine_grade
 
-    from autograder.grading.results import CheckResult
+    from autograder.results import CheckResult
     from autograder.notebook.autograde import verdict_outputs
 
     result = CheckResult("07_iris", "accuracy_value", "accuracy is right", 2.0, status, "expected 0.9, got 0.1")
