@@ -111,8 +111,9 @@ def test_a_release_installs_as_its_readme_says_and_checks_work(course_root: Path
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
     autograder = out / ".venv" / "bin" / "autograder"
     assert check.startswith(".venv/bin/autograder check")
-    where = subprocess.run([str(out / ".venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"],
-                           capture_output=True, text=True, env=env, check=True)
+    where = subprocess.run([str(out / ".venv" / "bin" / "python"), "-I", "-c",
+                            "import autograder; print(autograder.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env, check=True)
     assert where.stdout.startswith(str(out)), "the release's own engine, not the kit's"
     stub = subprocess.run([str(autograder), "check", "09_autoencoder"], cwd=out, env=env, capture_output=True,
                           text=True, timeout=600)
