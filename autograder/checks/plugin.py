@@ -125,7 +125,7 @@ class GradingPlugin:
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
         self._ensure_setup(request.path)
         session = self.pool.get(folder)
-        handle = ExerciseHandle(session, self._exercise(request.path), request.path.parent / PROBE_FILE,
+        handle = ExerciseHandle(session, self._exercise(request.path), (request.path.parent / PROBE_FILE).resolve(),
                                 self._device(session), label=label, memo=memo,
                                 timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
                                 curves=self.curves)
