@@ -179,7 +179,7 @@ def generate(check_only: bool, course: Path | None) -> None:
 @click.option("--title", help="The exercise's title (default: from its name).")
 @course_option
 def new(exercise_id: str, title: str | None, course: Path | None) -> None:
-    """Start exercise EXERCISE_ID (e.g. 10_topic): solutions/EXERCISE_ID/ with a module, a check file and a
+    """Start exercise EXERCISE_ID, such as 10_topic: solutions/EXERCISE_ID/ with a module, a check file and a
     probe file, its course.yml entry and its student files."""
     from autograder.generate import GenerateError
     from autograder.generate.scaffold import new_exercise

@@ -12,6 +12,7 @@ import pytest
 from autograder.checks.plugin import GradingPlugin, GradingSetup
 from autograder.course import load_course
 from autograder.grading.engine import _PYTEST_ARGS, grade
+from autograder.probes import PROBE_FILE
 from autograder.runner.preload import plan
 from autograder.sandbox import SandboxUnavailable, detect_isolation
 
@@ -86,7 +87,8 @@ def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     stages = plan(ROOT, [course.exercise("07_iris")])
     plugin = _KeepSessions(GradingSetup(course=course, submission=submission, reference=ROOT / "solutions",
                                         level=detect_isolation(), timeout=30,
-                                        preload={submission: stages, ROOT / "solutions": stages}))
+                                        preload={submission: stages, ROOT / "solutions": stages},
+                                        probe_files=[ROOT / "solutions" / "07_iris" / PROBE_FILE]))
     runs: list[dict[str, str]] = []
     try:
         for _ in range(REPEATS):

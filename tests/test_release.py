@@ -99,20 +99,26 @@ def test_a_release_installs_as_its_readme_says_and_checks_work(course_root: Path
     release(course_root, out)
     install, check = readme_commands((out / "README.md").read_text())
     assert install.startswith("python3 -m venv .venv") and "-c constraints.txt" in install
-    # A fresh virtualenv, installed with the README's command. To keep this test fast, the venv sees this
-    # environment's third-party packages through a .pth line (only a site folder's own .pth files run, so the
-    # kit's editable install stays invisible): pip then installs the release itself and checks the rest.
+    # A fresh virtualenv, installed with the README's command. To keep this test fast, the venv first gets
+    # hard links to this environment's third-party packages (the kit's own install left out): pip then installs
+    # the release itself and finds the pinned dependencies satisfied.
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if not p.startswith(sys.prefix))
     subprocess.run(["python3", "-m", "venv", ".venv"], cwd=out, env=env, check=True)
     [site] = (out / ".venv" / "lib").glob("python3*/site-packages")
-    (site / "course-test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not (entry.name.startswith(("pytorch_step_by_step_kit", "__editable__")) or (site / entry.name).exists()):
+            if entry.is_dir():
+                shutil.copytree(entry, site / entry.name, copy_function=os.link)
+            else:
+                os.link(entry, site / entry.name)
     installed = subprocess.run(install, shell=True, cwd=out, env=env, capture_output=True, text=True, timeout=900)
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
     autograder = out / ".venv" / "bin" / "autograder"
     assert check.startswith(".venv/bin/autograder check")
-    where = subprocess.run([str(out / ".venv" / "bin" / "python"), "-c", "import autograder; print(autograder.__file__)"],
-                           capture_output=True, text=True, env=env, check=True)
+    where = subprocess.run([str(out / ".venv" / "bin" / "python"), "-I", "-c",
+                            "import autograder; print(autograder.__file__)"],
+                           cwd=tmp_path, capture_output=True, text=True, env=env, check=True)
     assert where.stdout.startswith(str(out)), "the release's own engine, not the kit's"
     stub = subprocess.run([str(autograder), "check", "09_autoencoder"], cwd=out, env=env, capture_output=True,
                           text=True, timeout=600)

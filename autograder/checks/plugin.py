@@ -155,7 +155,7 @@ class GradingPlugin:
         if label == "student":
             budget = self._budgets.setdefault((folder.resolve(), exercise.id),
                                               ExerciseBudget(limit=self.setup.timeout or exercise.timeout))
-        handle = ExerciseHandle(session, exercise, request.path.parent / PROBE_FILE,
+        handle = ExerciseHandle(session, exercise, (request.path.parent / PROBE_FILE).resolve(),
                                 self._device(session), label=label, memo=memo,
                                 timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
                                 curves=self.curves, budget=budget)

@@ -139,7 +139,7 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
     """Run the probe a request names against the student's module; never raises."""
     root = Path(request["submission"]).resolve()
     try:
-        probe = find_probe(Path(request["probes"]), request["probe"])
+        probe = find_probe(Path(request.get("probes") or "probes.py"), request["probe"])
     except ProbeError as exc:
         return {"status": "grader_error", "message": str(exc)}
     path = root / request["exercise"] / request["module"]

@@ -56,7 +56,8 @@ class Session:
     def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits,
                  preload: Plan | None = None, probe_files: list[Path] | None = None) -> None:
         self.submission = submission.resolve()
-        self.probe_files = [path.resolve() for path in probe_files or []]  # shown read-only, nothing else of theirs
+        self.probe_files = [path.resolve() for path in probe_files or []]  # copied into a read-only folder
+        self._probe_copies: dict[str, str] = {}  # a probe file's path -> its copy, which the sandbox sees
         self.level = level
         self.limits = limits
         self.preload = preload
@@ -75,7 +76,8 @@ class Session:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
             "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
-            "AUTOGRADER_PRELOAD": json.dumps(self.preload),
+            "AUTOGRADER_PRELOAD": json.dumps([[self._probe_copies.get(name, name) for name in stage]
+                                              for stage in self.preload] if self.preload else self.preload),
         }
 
     def start(self) -> None:
@@ -83,14 +85,26 @@ class Session:
         if self._sandbox is not None:
             return
         self._workdir = tempfile.mkdtemp(prefix="autograder-")
+        probes = self._copy_probe_files(Path(self._workdir + "-probes"))
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
             [sys.executable, "-m", "autograder.runner.server"],
-            read_only=[package, self.submission, *self.probe_files], writable=[Path(self._workdir)],
+            read_only=[package, self.submission, probes], writable=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()
         threading.Thread(target=self._drain_stderr, args=(self._sandbox,), daemon=True).start()
         self.info = {}
+
+    def _copy_probe_files(self, folder: Path) -> Path:
+        """Copy the grader's probe files to `folder/<exercise>/probes.py`: the sandbox sees them there, read-only,
+        and never the folders they come from (which hold the solutions and the hidden checks)."""
+        folder.mkdir()
+        for path in self.probe_files:
+            copy = folder / path.parent.name / path.name
+            copy.parent.mkdir(exist_ok=True)
+            shutil.copyfile(path, copy)
+            self._probe_copies[str(path)] = str(copy)
+        return folder
 
     def _drain_stderr(self, sandbox: Sandbox) -> None:
         fd = sandbox.stderr.fileno()
@@ -125,7 +139,8 @@ class Session:
         self.ready()
         sandbox = self._sandbox
         assert sandbox is not None
-        request = {**request, "submission": str(self.submission)}
+        probes = request.get("probes")
+        request = {**request, "submission": str(self.submission), "probes": self._probe_copies.get(probes, probes)}
         try:
             sandbox.stdin.write(codec.frame(request))
             sandbox.stdin.flush()
@@ -156,6 +171,7 @@ class Session:
             self._sandbox = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
+            shutil.rmtree(self._workdir + "-probes", ignore_errors=True)
             self._workdir = None
         self.info = {}
 
