@@ -78,7 +78,7 @@ def test_frames_travel_whole_over_a_pipe_and_end_cleanly() -> None:
 # --- what protects the grader's observations inside a grading child ---------------------------------------
 
 _ATTEMPTS = '''
-import ctypes, gc, importlib, inspect, json, sys, traceback
+import ctypes, gc, importlib, inspect, json, os, sys, traceback
 
 attempts = {}
 
@@ -113,6 +113,7 @@ attempt("ctypes", lambda: ctypes.c_int.from_address(id(1)))
 attempt("__code__", lambda: setattr(json.dumps, "__code__", own.__code__))
 attempt("__defaults__", lambda: setattr(json.loads, "__defaults__", (1,)))
 attempt("/proc/self/mem", lambda: open("/proc/self/mem", "rb"))
+attempt("a link to it", lambda: (os.symlink("/proc/self/mem", "mem-link"), open("mem-link", "rb")))
 attempt("compile as a library", lambda: compile("x = 1", json.__file__, "exec"))
 attempt("settrace", lambda: sys.settrace(None))
 attempt("own __code__", lambda: setattr(own, "__code__", (lambda: 1).__code__))

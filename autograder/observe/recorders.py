@@ -64,15 +64,18 @@ class _Tape:
     def read(self) -> list[tuple[Any, ...]]:
         """The records, checked against the digest (InstrumentsModified if they differ)."""
         if self.unhooked:
-            raise InstrumentsModified(f"the grader's hook recording {self.what} was taken out of torch's registry")
+            raise InstrumentsModified(f"the grader's instruments were modified: its hook recording {self.what} "
+                                      "was taken out of torch's registry")
         entries = list(self.entries)
         check = hashlib.blake2b()
         for entry in entries:
             if type(entry) is not tuple or any(type(v) not in _PLAIN for v in entry):
-                raise InstrumentsModified(f"the grader's record of {self.what} holds something it never wrote")
+                raise InstrumentsModified(f"the grader's instruments were modified: its record of {self.what} "
+                                          "holds something it never wrote")
             check.update(repr(entry).encode() + b"\0")
         if check.digest() != self.digest.digest():
-            raise InstrumentsModified(f"the grader's record of {self.what} was changed after it was written")
+            raise InstrumentsModified(f"the grader's instruments were modified: its record of {self.what} "
+                                      "was changed after it was written")
         return entries
 
 

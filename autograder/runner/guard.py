@@ -102,8 +102,8 @@ def install(root: Path) -> Callable[[], list[str]]:
             path = args[0]
             if isinstance(path, bytes):
                 path = path.decode(errors="replace")
-            if isinstance(path, str) and path.startswith(("/proc/", "/dev/mem")) \
-                    and path.endswith(_MEMORY_FILES) and on_stack(frame):
+            real = os.path.realpath(path) if isinstance(path, str) else ""  # through a symbolic link too
+            if real.startswith(("/proc/", "/dev/")) and real.endswith(_MEMORY_FILES) and on_stack(frame):
                 return f"opening {path}"
         elif event in ("compile", "code.__new__"):
             filename = args[1]
