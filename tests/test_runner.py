@@ -263,3 +263,30 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
     finally:
         hooks._global_forward_pre_hooks = registry
     assert before.changes() == []
+
+
+# --- what a hang costs --------------------------------------------------------------------------------------
+
+def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None:
+    from autograder.checks.handles import BUDGET_FACTOR, ExerciseBudget
+
+    budget = ExerciseBudget(limit=10)
+    budget.charge({"status": "ok", "duration": 2.0})
+    assert budget.remaining() == 10 + BUDGET_FACTOR * 2 - 2
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "train"})
+    assert budget.timed_out == {"train": 10.0}
+    assert budget.remaining() == 10 + BUDGET_FACTOR * 2 - 12
+
+
+def test_a_function_that_timed_out_fails_at_once_also_when_the_students_code_calls_it() -> None:
+    import types
+
+    from autograder.observe.student import AlreadyTimedOut
+    from autograder.runner.child import _skip_timed_out
+
+    module = types.ModuleType("iris")
+    exec("def train(model):\n    while True:\n        pass\n\n\ndef fit(model):\n    return train(model)\n",
+         module.__dict__)
+    _skip_timed_out(module, {"train": 120.0})
+    with pytest.raises(AlreadyTimedOut, match=r"skipped: `train` already timed out after 120 s"):
+        module.fit(None)
