@@ -180,10 +180,15 @@ class StepRecorder:
     def lrs(self) -> list[float]:
         return [lr for lr, _, _ in self._tape.read()]
 
+    @property
+    def optimizers(self) -> set[int]:
+        """The ids of the optimizers whose steps were counted."""
+        return {optimizer for _, optimizer, _ in self._tape.read()}
+
     def as_dict(self) -> dict[str, Any]:
         entries = self._tape.read()
         lrs = [lr for lr, _, _ in entries]
-        return {"steps": len(entries), "lrs": lrs[:5] + lrs[-5:], "n_optimizers": len({o for _, o, _ in entries}),
+        return {"steps": len(entries), "lrs": lrs[:5] + lrs[-5:], "n_optimizers": len({optimizer for _, optimizer, _ in entries}),
                 "optimizer_types": sorted({t for _, _, t in entries})}
 
 

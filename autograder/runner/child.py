@@ -32,6 +32,12 @@ def _torch_namespaces() -> tuple[Any, ...]:
             module_hooks, optimizer_hooks, torch.optim.Optimizer)
 
 
+def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:
+    """Importing torch._dynamo (the first optimizer does) wraps torch.manual_seed: not the student's doing."""
+    return space.__name__ == "torch" and name == "manual_seed" and \
+        getattr(getattr(space, name, None), "__wrapped__", None) is saved
+
+
 class _Instruments:
     """What the grader observes with, as it was before the student's code ran: torch's namespaces, the
     contents of torch's global hook registries, and the grader's own modules."""
@@ -69,7 +75,8 @@ class _Instruments:
         for space, saved in self.spaces:
             current = vars(space)
             label = getattr(space, "__name__", repr(space))
-            found += [f"{label}.{name}" for name, value in saved.items() if current.get(name, _Instruments) is not value]
+            found += [f"{label}.{name}" for name, value in saved.items()
+                      if current.get(name, _Instruments) is not value and not _wrapped_by_dynamo(space, name, value)]
             if isinstance(space, type) or space.__name__.startswith("autograder"):  # torch's modules gain submodules
                 found += [f"{label}.{name} (added)" for name in current if name not in saved]
         for name, registry, saved in self.registries:
