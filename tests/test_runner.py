@@ -273,10 +273,14 @@ def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None
 
     budget = ExerciseBudget(limit=10)
     budget.charge({"status": "ok", "duration": 2.0})
-    assert budget.remaining() == 10 + BUDGET_FACTOR * 2 - 2
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 2
     budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "train"})
     assert budget.timed_out == {"train": 10.0}
-    assert budget.remaining() == 10 + BUDGET_FACTOR * 2 - 12
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "evaluate", "phase": "call"})
+    assert budget.timed_out == {"train": 10.0, "evaluate": 10.0}
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "phase": "import"})  # answered again, free
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
 
 
 def test_a_function_that_timed_out_fails_at_once_also_when_the_students_code_calls_it() -> None:
