@@ -32,6 +32,9 @@ def _torch_namespaces() -> tuple[Any, ...]:
             module_hooks, optimizer_hooks, torch.optim.Optimizer)
 
 
+_CACHES = frozenset({"__slotnames__"})  # what pickling (torch.save) caches on a class
+
+
 def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:
     """Importing torch._dynamo (the first optimizer does) wraps torch.manual_seed: not the student's doing."""
     return space.__name__ == "torch" and name == "manual_seed" and \
@@ -78,7 +81,7 @@ class _Instruments:
             found += [f"{label}.{name}" for name, value in saved.items()
                       if current.get(name, _Instruments) is not value and not _wrapped_by_dynamo(space, name, value)]
             if isinstance(space, type) or space.__name__.startswith("autograder"):  # torch's modules gain submodules
-                found += [f"{label}.{name} (added)" for name in current if name not in saved]
+                found += [f"{label}.{name} (added)" for name in current if name not in saved and name not in _CACHES]
         for name, registry, saved in self.registries:
             if registry.keys() != saved.keys() or any(registry[k] is not v for k, v in saved.items()):
                 found.append(name)
