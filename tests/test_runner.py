@@ -78,7 +78,7 @@ def test_frames_travel_whole_over_a_pipe_and_end_cleanly() -> None:
 # --- what protects the grader's observations inside a grading child ---------------------------------------
 
 _ATTEMPTS = '''
-import ctypes, gc, importlib, inspect, json, sys, traceback
+import ctypes, gc, importlib, inspect, json, os, sys, traceback
 
 attempts = {}
 
@@ -113,6 +113,8 @@ attempt("ctypes", lambda: ctypes.c_int.from_address(id(1)))
 attempt("__code__", lambda: setattr(json.dumps, "__code__", own.__code__))
 attempt("__defaults__", lambda: setattr(json.loads, "__defaults__", (1,)))
 attempt("/proc/self/mem", lambda: open("/proc/self/mem", "rb"))
+attempt("a link to it", lambda: (os.symlink("/proc/self/mem", "mem-link"), open("mem-link", "rb")))
+attempt("written by a library", lambda: __import__("pathlib").Path("mem-link").write_bytes(b"x"))
 attempt("compile as a library", lambda: compile("x = 1", json.__file__, "exec"))
 attempt("settrace", lambda: sys.settrace(None))
 attempt("own __code__", lambda: setattr(own, "__code__", (lambda: 1).__code__))
@@ -262,3 +264,34 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
     finally:
         hooks._global_forward_pre_hooks = registry
     assert before.changes() == []
+
+
+# --- what a hang costs --------------------------------------------------------------------------------------
+
+def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None:
+    from autograder.checks.handles import BUDGET_FACTOR, ExerciseBudget
+
+    budget = ExerciseBudget(limit=10)
+    budget.charge({"status": "ok", "duration": 2.0})
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 2
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "train"})
+    assert budget.timed_out == {"train": 10.0}
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "evaluate", "phase": "call"})
+    assert budget.timed_out == {"train": 10.0, "evaluate": 10.0}
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
+    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "phase": "import"})  # answered again, free
+    assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
+
+
+def test_a_function_that_timed_out_fails_at_once_also_when_the_students_code_calls_it() -> None:
+    import types
+
+    from autograder.observe.student import AlreadyTimedOut
+    from autograder.runner.child import _skip_timed_out
+
+    module = types.ModuleType("iris")
+    exec("def train(model):\n    while True:\n        pass\n\n\ndef fit(model):\n    return train(model)\n",
+         module.__dict__)
+    _skip_timed_out(module, {"train": 120.0})
+    with pytest.raises(AlreadyTimedOut, match=r"skipped: `train` already timed out after 120 s"):
+        module.fit(None)

@@ -21,9 +21,10 @@ class ExerciseBudget:
     """One submission's wall time on one exercise, shared by the checks of that exercise.
 
     A hang costs one time limit per exercise: a function that timed out is not run again (later calls
-    fail at once), and the exercise's probes together get one time limit plus BUDGET_FACTOR times the
-    time its probes took when they succeeded (a correct submission never runs short; hangs in several
-    functions share what is left). `tampered` is set once a probe found the grader's instruments changed.
+    fail at once), and the exercise's probes together get two time limits plus BUDGET_FACTOR times the
+    time its probes took when they succeeded: one hang takes one limit, the second is slack for the
+    probes that follow it, and hangs in further functions share it. A correct submission never runs
+    short. `tampered` is set once a probe found the grader's instruments changed.
     """
 
     limit: float
@@ -33,9 +34,11 @@ class ExerciseBudget:
     tampered: str | None = None
 
     def remaining(self) -> float:
-        return self.limit + BUDGET_FACTOR * self.ok_seconds - self.spent
+        return 2 * self.limit + BUDGET_FACTOR * self.ok_seconds - self.spent
 
     def charge(self, response: dict[str, Any]) -> None:
+        if response.get("phase") == "import" and response.get("status") != "ok":
+            return  # the session answers later probes with this same failure, without running them
         duration = float(response.get("duration") or 0.0)
         self.spent += duration
         if response.get("status") == "ok":
@@ -87,7 +90,7 @@ class ExerciseHandle:
             if budget.timed_out:
                 request["timed_out"] = dict(budget.timed_out)
             if budget.remaining() < _SHORTEST_LIMIT:
-                raise StudentProblem("timeout", f"skipped: this exercise's time budget ({budget.limit:.0f} s plus "
+                raise StudentProblem("timeout", f"skipped: this exercise's time budget (2 × {budget.limit:.0f} s plus "
                                                 f"{BUDGET_FACTOR:g}× the time of the checks that ran) is spent: "
                                                 "an earlier check waited for code that never returned")
             request["timeout"] = min(limit, budget.remaining())

@@ -64,15 +64,18 @@ class _Tape:
     def read(self) -> list[tuple[Any, ...]]:
         """The records, checked against the digest (InstrumentsModified if they differ)."""
         if self.unhooked:
-            raise InstrumentsModified(f"the grader's hook recording {self.what} was taken out of torch's registry")
+            raise InstrumentsModified(f"the grader's instruments were modified: its hook recording {self.what} "
+                                      "was taken out of torch's registry")
         entries = list(self.entries)
         check = hashlib.blake2b()
         for entry in entries:
             if type(entry) is not tuple or any(type(v) not in _PLAIN for v in entry):
-                raise InstrumentsModified(f"the grader's record of {self.what} holds something it never wrote")
+                raise InstrumentsModified(f"the grader's instruments were modified: its record of {self.what} "
+                                          "holds something it never wrote")
             check.update(repr(entry).encode() + b"\0")
         if check.digest() != self.digest.digest():
-            raise InstrumentsModified(f"the grader's record of {self.what} was changed after it was written")
+            raise InstrumentsModified(f"the grader's instruments were modified: its record of {self.what} "
+                                      "was changed after it was written")
         return entries
 
 
@@ -179,13 +182,13 @@ class StepRecorder:
 
     @property
     def optimizers(self) -> set[int]:
-        """The ids of the optimizers that stepped the model."""
+        """The ids of the optimizers whose steps were counted."""
         return {optimizer for _, optimizer, _ in self._tape.read()}
 
     def as_dict(self) -> dict[str, Any]:
         entries = self._tape.read()
         lrs = [lr for lr, _, _ in entries]
-        return {"steps": len(entries), "lrs": lrs[:5] + lrs[-5:], "n_optimizers": len({o for _, o, _ in entries}),
+        return {"steps": len(entries), "lrs": lrs[:5] + lrs[-5:], "n_optimizers": len({optimizer for _, optimizer, _ in entries}),
                 "optimizer_types": sorted({t for _, _, t in entries})}
 
 

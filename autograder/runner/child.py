@@ -32,6 +32,15 @@ def _torch_namespaces() -> tuple[Any, ...]:
             module_hooks, optimizer_hooks, torch.optim.Optimizer)
 
 
+_CACHES = frozenset({"__slotnames__"})  # what pickling (torch.save) caches on a class
+
+
+def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:
+    """Importing torch._dynamo (the first optimizer does) wraps torch.manual_seed: not the student's doing."""
+    return space.__name__ == "torch" and name == "manual_seed" and \
+        getattr(getattr(space, name, None), "__wrapped__", None) is saved
+
+
 class _Instruments:
     """What the grader observes with, as it was before the student's code ran: torch's namespaces, the
     contents of torch's global hook registries, and the grader's own modules."""
@@ -70,9 +79,10 @@ class _Instruments:
         for space, saved in self.spaces:
             current = vars(space)
             label = getattr(space, "__name__", repr(space))
-            found += [f"{label}.{name}" for name, value in saved.items() if current.get(name, _Instruments) is not value]
+            found += [f"{label}.{name}" for name, value in saved.items()
+                      if current.get(name, _Instruments) is not value and not _wrapped_by_dynamo(space, name, value)]
             if isinstance(space, type) or space.__name__.startswith("autograder"):  # torch's modules gain submodules
-                found += [f"{label}.{name} (added)" for name in current if name not in saved]
+                found += [f"{label}.{name} (added)" for name in current if name not in saved and name not in _CACHES]
         for name, registry, saved in self.registries:
             if registry.keys() != saved.keys() or any(registry[k] is not v for k, v in saved.items()):
                 found.append(name)

@@ -39,6 +39,7 @@ _WATCHED = _ALWAYS | _BY_CALLER | {"import", "open", "compile", "code.__new__", 
 _PASS_THROUGH = ("/inspect.py", "/ctypes/__init__.py", "/importlib/__init__.py", "<frozen importlib._bootstrap>")
 _PASS_THROUGH_FUNCTIONS = frozenset({"walk_tb", "walk_stack"})  # in traceback.py (its formatting is harmless)
 _MEMORY_FILES = ("/mem", "/pagemap")
+_WRITING = os.O_WRONLY | os.O_RDWR
 
 
 def _trusted_prefixes() -> tuple[str, ...]:
@@ -103,13 +104,14 @@ def install(root: Path, own_files: tuple[str, ...] = ()) -> Callable[[], list[st
             if args[1] in _FUNCTION_ATTRS and isinstance(target, types.FunctionType) \
                     and not foreign(target.__code__.co_filename) and caller_is_foreign(frame):
                 return f"replacing {getattr(target, '__qualname__', '?')}.{args[1]}"
-        elif event == "open":
-            path = args[0]
+        elif event == "open":  # /proc/<pid>/mem: read directly, or written through any library
+            path, flags = args[0], args[2] if len(args) > 2 and isinstance(args[2], int) else 0
             if isinstance(path, bytes):
                 path = path.decode(errors="replace")
-            if isinstance(path, str) and path.startswith(("/proc/", "/dev/mem")) \
-                    and path.endswith(_MEMORY_FILES) and on_stack(frame):
-                return f"opening {path}"
+            if isinstance(path, str) and ((flags & _WRITING and on_stack(frame)) or caller_is_foreign(frame)):
+                real = os.path.realpath(path)  # through a symbolic link too
+                if real.startswith(("/proc/", "/dev/")) and real.endswith(_MEMORY_FILES):
+                    return f"opening {path}"
         elif event in ("compile", "code.__new__"):
             filename = args[1]
             if isinstance(filename, bytes):
