@@ -5,9 +5,10 @@
    operators on the same parso trees: drop `model.eval()` / `model.train()` / `optimizer.zero_grad()`,
    drop a `.to(device)`, turn `torch.no_grad()` into `torch.enable_grad()`, replace a parameter with its
    default literal, replace a returned value with a constant.
-2. Grade each mutant with the real engine (`grade(..., exercises=[that exercise])`) in a sandbox, on
+2. Grade each mutant with the real engine (`grade(..., exercises=[that exercise], first_failure=True)`:
+   one failed check kills a mutant) in a sandbox, on
    parallel workers that share one reference sandbox each; the exercise's timing check (minutes of
-   training) runs only on a mutant that survives every other check.
+   training) runs only on a mutant that changes a line reading the clock or synchronising the accelerator.
 3. Report per exercise: killed, survived, timed out, equivalent (listed with a reason in
    solutions/equivalent_mutants.yml), and every survivor with its diff; the score is killed / (mutants -
    equivalent). Also the run time.
@@ -189,6 +190,11 @@ class Mutant:
     diff: str
 
     @property
+    def timing(self) -> bool:
+        """Whether the mutant changes a line that reads the clock or waits for the accelerator."""
+        return bool(re.search(r"\btime\.\w+\(|synchronize\(", self.before))
+
+    @property
     def key(self) -> tuple[str, str, str, str, str]:
         return self.exercise, self.function, self.operator, self.before, self.after
 
@@ -275,28 +281,19 @@ def _start_worker() -> None:
 
 
 def grade_mutant(mutant: Mutant, check_timeout: float) -> tuple[str, list[str]]:
-    """'killed' | 'survived' | 'timeout', and the checks that failed (with the first words of the message).
-
-    The exercise's timing check (minutes of training) runs only on a mutant that every other check passes.
-    """
+    """'killed' | 'survived' | 'timeout', and the checks that failed (with the first words of the message)."""
     from autograder.course import load_course
     from autograder.grading.engine import grade
 
     exercise = load_course(ROOT / "course.yml").exercise(mutant.exercise)
-    timing = exercise.timing.check if exercise.timing else None
-    rounds = [(timing,)] if timing else [()]
-    if timing:
-        rounds.append(tuple(c.id for c in exercise.checks if c.id != timing))
+    skip = (exercise.timing.check,) if exercise.timing and not mutant.timing else ()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         target = Path(tmp) / mutant.exercise / mutant.module
         target.parent.mkdir(parents=True)
         target.write_text(mutant.code)
-        for skip in rounds:
-            report = grade(Path(tmp), ROOT, exercises=[mutant.exercise], skip=skip, timeout=check_timeout,
-                           shared_reference=_reference)
-            bad = [c for c in report.checks if c.status in ("failed", "error")]
-            if bad:
-                break
+        report = grade(Path(tmp), ROOT, exercises=[mutant.exercise], skip=skip, timeout=check_timeout,
+                       shared_reference=_reference, first_failure=True)
+    bad = [c for c in report.checks if c.status in ("failed", "error")]
     timed_out = [c for c in bad if "timed out" in c.message or "CPU time limit" in c.message]
     failed = [f"{c.check}: {' '.join(c.message.split())[:160]}" for c in bad]
     if len(timed_out) == len(bad) and bad:

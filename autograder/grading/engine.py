@@ -54,14 +54,15 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
           timeout: float | None = None, shared_reference: SharedReference | None = None,
-          skip: tuple[str, ...] = ()) -> GradeReport:
+          skip: tuple[str, ...] = (), first_failure: bool = False) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
     solution available to hidden checks. tests="submission": the visible tests found in the submission
     itself (a student's own exercises/ folder), without the reference. `shared_reference` (see
     `reference_session`) lets many grade() calls share one reference sandbox and its observations.
-    Checks whose id is in `skip` are not run and reported as skipped.
+    Checks whose id is in `skip` are not run and reported as skipped. first_failure=True stops at the first
+    failed check (the rest are reported as skipped): enough to tell whether a submission passes everything.
     """
     start = time.perf_counter()
     submission = submission.resolve()
@@ -89,6 +90,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     if test_files:
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
+        keyword += ["-x"] if first_failure else []
         code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword, *map(str, test_files.values())],
                            plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
@@ -100,7 +102,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
             continue
         for check in _checks_of(exercise, tests):
             found = by_check.get((exercise.id, check.id))
-            if found is None and check.id in skip:
+            if found is None and (check.id in skip or first_failure):
                 found = CheckResult(exercise.id, check.id, check.title, check.points, "skipped",
                                     "not run: left out of this grading", check.visibility, check.hint)
             results[exercise.id].checks.append(found or CheckResult(
