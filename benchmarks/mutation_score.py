@@ -6,12 +6,12 @@
    drop a `.to(device)`, turn `torch.no_grad()` into `torch.enable_grad()`, replace a parameter with its
    default literal, replace a returned value with a constant.
 2. Grade each mutant with the real engine (`grade(..., exercises=[that exercise], first_failure=True)`:
-   one failed check kills a mutant) in a sandbox, on
-   parallel workers that share one reference sandbox each; the exercise's timing check (minutes of
-   training) runs only on a mutant that changes a line reading the clock or synchronising the accelerator.
+   one failed check kills a mutant) in a sandbox, on parallel workers that share one reference sandbox
+   each; the exercise's timing check (minutes of training) runs only on a mutant that changes a line
+   reading the clock or synchronising the accelerator.
 3. Report per exercise: killed, survived, timed out, equivalent (listed with a reason in
-   solutions/equivalent_mutants.yml), and every survivor with its diff; the score is killed / (mutants -
-   equivalent). Also the run time.
+   solutions/<exercise>/equivalent_mutants.yml, not graded), and every survivor with its diff; the score
+   is killed / graded. Also the run time.
 
 Usage: python benchmarks/mutation_score.py [--exercise 07_iris ...] [--workers 2] [--check-timeout 40]
        [--report mutation.md]
@@ -38,7 +38,7 @@ from cosmic_ray.operators.operator import Example, Operator
 from cosmic_ray.plugins import get_operator
 
 ROOT = Path(__file__).resolve().parents[1]
-EQUIVALENT_FILE = ROOT / "solutions" / "equivalent_mutants.yml"
+EQUIVALENT_FILE = "equivalent_mutants.yml"  # in each exercise's folder under solutions/
 
 # One replacement per kind of operator: the full cross product (every binary operator into every other)
 # multiplies the run time without finding other gaps.
@@ -256,13 +256,11 @@ def mutants_of(exercise: str, module: str) -> list[Mutant]:
     return out
 
 
-def load_equivalent() -> dict[tuple[str, str, str, str, str], str]:
-    """(exercise, function, operator, before, after) -> reason, from solutions/equivalent_mutants.yml."""
-    if not EQUIVALENT_FILE.is_file():
-        return {}
-    data = yaml.safe_load(EQUIVALENT_FILE.read_text()) or {}
-    return {(exercise, e["function"], e["operator"], e["before"], e["after"]): e["reason"]
-            for exercise, entries in data.items() for e in entries or []}
+def load_equivalent(exercise: str) -> dict[tuple[str, str, str, str, str], str]:
+    """(exercise, function, operator, before, after) -> reason, from solutions/<exercise>/equivalent_mutants.yml."""
+    path = ROOT / "solutions" / exercise / EQUIVALENT_FILE
+    entries = (yaml.safe_load(path.read_text()) if path.is_file() else None) or []
+    return {(exercise, e["function"], e["operator"], e["before"], e["after"]): e["reason"] for e in entries}
 
 
 # ---- grading (in worker processes) -------------------------------------------------------------------------
@@ -346,11 +344,11 @@ def main() -> None:
 
     course = load_course(ROOT / "course.yml")
     chosen = [e for e in course.exercises if not args.exercise or e.id in args.exercise]
-    equivalent = load_equivalent()
     start = time.perf_counter()
     tallies: dict[str, Tally] = {e.id: Tally() for e in chosen}
     todo: list[Mutant] = []
     for exercise in chosen:
+        equivalent = load_equivalent(exercise.id)
         for mutant in mutants_of(exercise.id, exercise.module):
             reason = equivalent.get(mutant.key)
             if reason:

@@ -254,5 +254,26 @@ def time_training_span(student: Student, *, device: str, seed: int, n_epochs: in
             hook.remove()
     ok = isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[0], (int, float))
     return {"ok_pair": ok, "seconds": float(out[0]) if ok else None, "wall": wall,
-            "span": (marks[-1] - marks[0]) if marks else None, "steps": steps.steps,
+            "span": (marks[-1] - marks[0]) if marks else None, "steps": steps.steps, "lrs": sorted(set(steps.lrs)),
             "losses": float_list(out[1] if ok else None), "l0": _grader_loss(mlp(seed, n_hidden=256), x, y)}
+
+
+@probe
+def labels_device_run(student: Student, *, device: str, seed: int, function: str) -> dict[str, Any]:
+    """Run train/evaluate/accuracy to the end with the model on the accelerator (or `meta`) and CPU data.
+
+    Labels left on the CPU meet the model's output in the loss or the comparison and raise a device
+    mismatch. On `meta` a correct function fails later, at `.item()`: only a mismatch counts here.
+    """
+    x, y, _, _ = iris_tensors(seed)
+    model = mlp(seed, n_hidden=16, device=probe_device(device))
+    args: dict[str, Any] = {"n_epochs": 2, "lr": 1e-3} if function == "train" else {}
+    try:
+        student.call(function, model, x, y, **args)
+    except (NotImplementedError, StudentIssue):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
+        text = str(exc)
+        if "not on the expected device" in text or "same device" in text:
+            return {"model_device": probe_device(device), "mismatch": f"{type(exc).__name__}: {text}"}
+    return {"model_device": probe_device(device), "mismatch": None}

@@ -268,6 +268,8 @@ def test_time_training_measures_train(student):
     out = student.probe("time_training_span", seed=15, n_epochs=50)
     expect(out["ok_pair"], "(seconds, losses) with seconds a float", "something else")
     expect(out["steps"] == 50, "time_training to run train for n_epochs (50) steps", f"{out['steps']} steps")
+    expect(out["lrs"] == [1e-3], "time_training to train with the lr it is given (0.001)",
+           f"steps with learning rate(s) {out['lrs']}", fix="call train(model, x, y, n_epochs=n_epochs, lr=lr)")
     span = out["span"] or 0.0
     expect(span <= out["seconds"] <= out["wall"] + 1e-3, f"a duration covering the whole training: at least "
            f"{span:.4f} s (first to last optimizer step) and at most the call's {out['wall']:.4f} s",
@@ -279,4 +281,12 @@ def test_time_training_measures_train(student):
            f"a {losses['type']} of {len(losses['values'] or [])} items")
     expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first loss to be the initial model's "
            f"({out['l0']:.4f})", f"{losses['values'][0]:.4f}", cause="the losses are not the ones train returned")
+
+
+def test_labels_reach_model_device(student):
+    for function in ("train", "evaluate", "accuracy"):
+        out = student.probe("labels_device_run", seed=16, function=function)
+        expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({out['model_device']}) "
+               "too", f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
+               "output in the loss or the comparison", fix="x, y = x.to(device), y.to(device)")
 ### END HIDDEN TESTS
