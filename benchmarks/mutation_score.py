@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import json
 import os
 import re
 import tempfile
@@ -321,6 +322,10 @@ def report(tallies: dict[str, Tally], seconds: float, workers: int) -> str:
         total = len(t.mutants) + len(t.equivalent)
         lines.append(f"| {exercise} | {total} | {t.count('killed')} | {t.count('survived')} | {t.count('timeout')} "
                      f"| {len(t.equivalent)} | {100 * t.score():.1f}% |")
+    carried = sum(1 for t in tallies.values() for _, o, f in t.mutants if f == ["killed in the earlier run"])
+    if carried:
+        lines += ["", f"{carried} of the killed mutants were killed in the earlier run (--killed-in) and not graded "
+                  "again: checks were only added since."]
     for exercise, t in tallies.items():
         survivors = [(m, failed) for m, o, failed in t.mutants if o != "killed"]
         if survivors:
@@ -338,6 +343,9 @@ def main() -> None:
     parser.add_argument("--check-timeout", type=float, default=40.0, help="seconds per check of a mutant")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     parser.add_argument("--report", type=Path, help="also write the report (Markdown) to this file")
+    parser.add_argument("--json", type=Path, help="also write each mutant's outcome (JSON) to this file")
+    parser.add_argument("--killed-in", type=Path, help="a --json file of an earlier run: mutants it killed count as "
+                        "killed without grading (checks were only added since, so they stay killed)")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from autograder.course import load_course
@@ -347,12 +355,16 @@ def main() -> None:
     start = time.perf_counter()
     tallies: dict[str, Tally] = {e.id: Tally() for e in chosen}
     todo: list[Mutant] = []
+    killed_before = {tuple(r["key"]) for r in json.loads(args.killed_in.read_text()) if r["outcome"] == "killed"} \
+        if args.killed_in else set()
     for exercise in chosen:
         equivalent = load_equivalent(exercise.id)
         for mutant in mutants_of(exercise.id, exercise.module):
             reason = equivalent.get(mutant.key)
             if reason:
                 tallies[exercise.id].equivalent.append((mutant, reason))
+            elif mutant.key in killed_before:
+                tallies[exercise.id].mutants.append((mutant, "killed", ["killed in the earlier run"]))
             else:
                 todo.append(mutant)
     if args.list:
@@ -368,6 +380,9 @@ def main() -> None:
             print(f"[{i}/{len(futures)} {time.perf_counter() - start:.0f} s] {m.exercise} {outcome:8} "
                   f"{m.function} {m.operator} line {m.line}: {m.before} -> {m.after}", flush=True)
     text = report(tallies, time.perf_counter() - start, args.workers)
+    if args.json:
+        args.json.write_text(json.dumps([{"key": m.key, "outcome": o, "failed": f} for t in tallies.values()
+                                         for m, o, f in t.mutants], indent=1))
     print(text)
     if args.report:
         args.report.write_text(text)
