@@ -266,14 +266,19 @@ def labels_device_run(student: Student, *, device: str, seed: int, function: str
     mismatch. On `meta` a correct function fails later, at `.item()`: only a mismatch counts here.
     """
     x, y, _, _ = iris_tensors(seed)
-    model = mlp(seed, n_hidden=16, device=probe_device(device))
+    target = probe_device(device)
+    model = mlp(seed, n_hidden=16, device=target)
     args: dict[str, Any] = {"n_epochs": 2, "lr": 1e-3} if function == "train" else {}
-    try:
-        student.call(function, model, x, y, **args)
-    except (NotImplementedError, StudentIssue):
-        raise
-    except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
-        text = str(exc)
-        if "not on the expected device" in text or "same device" in text:
-            return {"model_device": probe_device(device), "mismatch": f"{type(exc).__name__}: {text}"}
-    return {"model_device": probe_device(device), "mismatch": None}
+    mismatch = error = None
+    with ForwardRecorder(model) as fwd:
+        try:
+            student.call(function, model, x, y, **args)
+        except (NotImplementedError, StudentIssue):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
+            text = f"{type(exc).__name__}: {exc}"
+            if "not on the expected device" in text or "same device" in text:
+                mismatch = text
+            elif not fwd.calls:
+                error = text
+    return {"model_device": target, "forwards": len(fwd.calls), "mismatch": mismatch, "error": error}

@@ -286,6 +286,8 @@ def test_time_training_measures_train(student):
 def test_labels_reach_model_device(student):
     for function in ("train", "evaluate", "accuracy"):
         out = student.probe("labels_device_run", seed=16, function=function)
+        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
+               f"it failed before any forward pass: {out['error']}")
         expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({out['model_device']}) "
                "too", f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
                "output in the loss or the comparison", fix="x, y = x.to(device), y.to(device)")
