@@ -185,6 +185,11 @@ def time_training_run(student: Student, *, device: str, seed: int, n_epochs: int
             "wall": wall, "steps": steps.steps}
 
 
+def _layer_sizes(model: torch.nn.Module) -> dict[str, list[int | None]]:
+    return {name: [getattr(m, "in_features", None), getattr(m, "out_features", None)]
+            for name, m in model.named_children()}
+
+
 @probe
 def arguments_run(student: Student, *, device: str, seed: int, val_fraction: float, n_features: int, n_hidden: int,
                   n_classes: int) -> dict[str, Any]:
@@ -194,8 +199,7 @@ def arguments_run(student: Student, *, device: str, seed: int, val_fraction: flo
         if isinstance(out, (tuple, list)) else None
     torch.manual_seed(seed)
     model = student.call("IrisClassifier", n_features=n_features, n_hidden=n_hidden, n_classes=n_classes)
-    layers = {name: [getattr(m, "in_features", None), getattr(m, "out_features", None)]
-              for name, m in model.named_children()}
+    layers = _layer_sizes(model)
     with torch.no_grad():
         logits = model(torch.randn(7, n_features))
     return {"sizes": sizes, "layers": layers, "output": describe(logits)}
@@ -209,8 +213,7 @@ def defaults_run(student: Student, *, device: str, seed: int) -> dict[str, Any]:
                      and bool((a == b).all()) for a, b in zip(split, explicit)) and len(split) == len(explicit) == 4
     torch.manual_seed(seed)
     model = student.call("IrisClassifier")
-    layers = {name: [getattr(m, "in_features", None), getattr(m, "out_features", None)]
-              for name, m in model.named_children()}
+    layers = _layer_sizes(model)
     x, y, _, _ = iris_tensors(seed)
     runs = {}
     for function in ("train", "time_training"):
