@@ -150,3 +150,33 @@ def device_run(student: Student, *, device: str, seed: int, function: str) -> di
             if not fwd.calls:
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return {"model_device": torch.device(target).type, "forwards": fwd.as_list(), "error": error}
+
+
+class _TargetDeviceLoss(nn.Module):
+    """A loss that records the devices of its prediction and target at the first call, then stops the run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.devices: list[str] | None = None
+
+    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        self.devices = [getattr(v, "device", torch.device("cpu")).type for v in (yhat, y)]
+        raise Stop
+
+
+@probe
+def labels_device_run(student: Student, *, device: str, seed: int, function: str) -> dict[str, Any]:
+    """validation()/train_loop() with the model on the accelerator (or `meta`) and CPU loaders: the devices of
+    the prediction and the target at the first loss call."""
+    target = probe_device(device)
+    train, val, _, _ = loaders(seed)
+    model = _linear(seed, device=target)
+    loss_fn = _TargetDeviceLoss()
+    try:
+        if function == "validation":
+            student.call("validation", model, loss_fn, val)
+        else:
+            student.call("train_loop", model, loss_fn, torch.optim.SGD(model.parameters(), lr=0.1), 1, train)
+    except Stop:
+        pass
+    return {"model_device": torch.device(target).type, "devices": loss_fn.devices}
