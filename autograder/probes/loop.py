@@ -152,7 +152,7 @@ def device_run(student: Student, *, device: str, seed: int, function: str) -> di
     return {"model_device": torch.device(target).type, "forwards": fwd.as_list(), "error": error}
 
 
-class _TargetDeviceLoss(nn.Module):
+class TargetDeviceLoss(nn.Module):
     """A loss that records the devices of its prediction and target at the first call, then stops the run."""
 
     def __init__(self) -> None:
@@ -171,7 +171,7 @@ def labels_device_run(student: Student, *, device: str, seed: int, function: str
     target = probe_device(device)
     train, val, _, _ = loaders(seed)
     model = _linear(seed, device=target)
-    loss_fn = _TargetDeviceLoss()
+    loss_fn = TargetDeviceLoss()
     try:
         if function == "validation":
             student.call("validation", model, loss_fn, val)

@@ -173,4 +173,22 @@ def test_scheduler_step_lr(student):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 5, f"{name}: 5 Python floats",
                f"a {got['type']} of {len(got['values'] or [])} items of type {got.get('kinds')}")
+
+
+def test_scheduler_loop_habits(student):
+    out = student.probe("scheduler_loop_run", seed=8)
+    per_epoch = out["per_epoch"]
+    bad = sorted({i // per_epoch + 1 for i, training in enumerate(out["training"]) if not training})
+    expect(not bad, "train_with_scheduler: training batches in train mode in every epoch",
+           f"eval mode during the training of epoch(s) {bad}", cause="validation() switched the model to eval mode "
+           "and training never switched back", fix="call model.train() at the start of every epoch, as in train_loop")
+    grad = out["grad"]
+    expect(grad["accumulated"] == 0, "train_with_scheduler: gradients cleared after every optimizer step",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to stale gradients",
+           fix="optimizer.zero_grad() after optimizer.step() (or before loss.backward())")
+    where = out["model_device"]
+    expect(out["batch_device"] == where and out["devices"] in (None, [where, where]),
+           f"train_with_scheduler: x_batch and y_batch moved to the model's device ({where})",
+           f"x_batch on {out['batch_device']}" + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
+           fix="device = next(model.parameters()).device; x_batch.to(device), y_batch.to(device) in the loop")
 ### END HIDDEN TESTS
