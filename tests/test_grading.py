@@ -63,3 +63,10 @@ def test_reference_solutions_get_full_marks(course_root: Path) -> None:
     assert not failed
     assert report.score == report.max_score
     assert report.timing, "the training-time comparison ran"
+
+
+def test_first_failure_stops_at_the_first_failed_check(course_root: Path) -> None:
+    report = grade(course_root / "exercises", course_root, exercises=["04_data"], first_failure=True)
+    statuses = [c.status for c in report.checks]
+    assert statuses[0] == "failed" and "not implemented yet" in report.checks[0].message
+    assert len(statuses) > 1 and set(statuses[1:]) == {"skipped"}, statuses

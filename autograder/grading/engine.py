@@ -60,7 +60,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
           timeout: float | None = None, shared_reference: SharedReference | None = None,
           skip: tuple[str, ...] = (), listener: CheckListener | None = None,
-          sessions: dict[Path, Session] | None = None) -> GradeReport:
+          sessions: dict[Path, Session] | None = None, first_failure: bool = False) -> GradeReport:
     """Grade `submission` (a folder laid out like exercises/) and return the report.
 
     tests="solutions": the instructor's checks (visible and hidden) from solutions/, with the reference
@@ -71,6 +71,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     starts and finishes. `sessions` keeps the sandboxes warm across calls (`autograder check --watch`):
     the ones this call needs are started in it and left open; each probe still imports the student's
     module afresh in a new child, so edits between calls are seen.
+    first_failure=True stops at the first failed check (the rest are reported as skipped): enough to tell
+    whether a submission passes everything.
     """
     start = time.perf_counter()
     submission = submission.resolve()
@@ -101,6 +103,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     if test_files:
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
+        keyword += ["-x"] if first_failure else []
         code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword, *map(str, test_files.values())],
                            plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
@@ -112,7 +115,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
             continue
         for check in _checks_of(exercise, tests):
             found = by_check.get((exercise.id, check.id))
-            if found is None and check.id in skip:
+            if found is None and (check.id in skip or first_failure):
                 found = CheckResult(exercise.id, check.id, check.title, check.points, "skipped",
                                     "not run: left out of this grading", check.visibility, check.hint)
             results[exercise.id].checks.append(found or CheckResult(

@@ -229,3 +229,15 @@ def _bind(template: Any, *values: Any) -> Any:
     """A copy of the hook function `template` whose first defaulted parameters hold `values`."""
     return types.FunctionType(template.__code__, template.__globals__, template.__name__,
                               values + template.__defaults__[len(values):])
+
+
+class TargetDeviceLoss(nn.Module):
+    """A loss that records the devices of its prediction and target at the first call, then stops the run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.devices: list[str] | None = None
+
+    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        self.devices = [getattr(v, "device", torch.device("cpu")).type for v in (yhat, y)]
+        raise Stop

@@ -15,7 +15,7 @@ import torch
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, number, to_numpy
-from autograder.observe.student import StudentModule
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -143,3 +143,5 @@ def fit_run(student: StudentModule, *, device: str, x: np.ndarray, y: np.ndarray
     return {"ok_triple": True, "a": number(out[0]), "b": number(out[1]), "losses": float_list(out[2]), "init": init,
             "x32": np.asarray(x, dtype=np.float32).astype(np.float64),
             "y32": np.asarray(y, dtype=np.float32).astype(np.float64)}
+
+

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop, TargetDeviceLoss
 from autograder.observe.student import StudentModule
 from autograder.probes import probe
 

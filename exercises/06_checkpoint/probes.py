@@ -21,8 +21,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import ForwardRecorder, StepRecorder
-from autograder.observe.student import StudentModule
+from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop,
+                                         TargetDeviceLoss)
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -344,3 +345,5 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             "losses": float_list(out[0] if ok else None), "val_losses": float_list(out[1] if ok else None),
             "learning_rates": float_list(out[2] if ok else None), "calls": calls, "used_lrs": lrs,
             "steps": steps.steps, "train_batches": per_epoch, "val_batches": n_val, "val_means": val_means}
+
+

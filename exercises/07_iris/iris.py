@@ -97,7 +97,11 @@ def train(
     x_val: torch.Tensor | None = None,
     y_val: torch.Tensor | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Train ``model`` full-batch with cross-entropy and Adam.
+    """Train ``model`` full-batch with cross-entropy and an optimizer.
+
+    The tutorial uses ``torch.optim.Adam``, and so does the reference; any
+    ``torch.optim`` optimizer is accepted, as long as it steps ``model``'s
+    parameters with the ``lr`` given here.
 
     Args:
         model: a classifier returning logits of shape (N, n_classes), trained
@@ -105,7 +109,7 @@ def train(
         x: float32 tensor of shape (N, n_features), any device (moved to the model's).
         y: int64 tensor of shape (N,), class indices, any device.
         n_epochs: number of full-batch steps.
-        lr: learning rate of ``torch.optim.Adam``.
+        lr: learning rate of the optimizer.
         x_val: optional float32 tensor of shape (M, n_features), validation features.
         y_val: optional int64 tensor of shape (M,), validation labels.
 
@@ -115,7 +119,7 @@ def train(
         list of ``n_epochs`` Python floats from ``evaluate`` after each
         epoch's update when validation data is given, else ``[]``.
     """
-    # TODO: Adam and the loss once; per epoch: train mode, zero_grad, forward, loss, backward, step, evaluate if x_val given.
+    # TODO: the optimizer (Adam as in the tutorial; any is fine) with lr=lr and the loss once; per epoch: train mode, zero_grad, forward, loss, backward, step, evaluate if x_val given.
     raise NotImplementedError("train: not implemented yet")
 
 

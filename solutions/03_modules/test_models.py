@@ -240,4 +240,12 @@ def test_fit_model_matches_gd(student):
     expect(abs(got_w - want_w) < 1e-4 and abs(got_c - want_c) < 1e-4,
            f"after 200 epochs weight {want_w:.5f}, bias {want_c:.5f} (line a=-0.5, b=3.0)",
            f"weight {got_w:.5f}, bias {got_c:.5f}", cause="the model passed in is not the one trained")
+
+
+def test_fit_model_targets_on_device(student):
+    x, y = line_data(n=20, seed=10)
+    out = student.probe("targets_device_run", seed=7, x=x, y=y)
+    expect(out["mismatch"] is None, f"y moved to the model's device ({out['model_device']}) as well as x",
+           f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's output in the loss",
+           fix="y = y.to(device), as for x")
 ### END HIDDEN TESTS

@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop, TargetDeviceLoss
 from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
@@ -200,3 +200,21 @@ def device_run(student: StudentModule, *, device: str, seed: int, function: str)
             if not fwd.calls:
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
     return {"model_device": torch.device(target).type, "forwards": fwd.as_list(), "error": error}
+
+
+@probe
+def labels_device_run(student: StudentModule, *, device: str, seed: int, function: str) -> dict[str, Any]:
+    """validation()/train_loop() with the model on the accelerator (or `meta`) and CPU loaders: the devices of
+    the prediction and the target at the first loss call."""
+    target = probe_device(device)
+    train, val, _, _ = loaders(seed)
+    model = _linear(seed, device=target)
+    loss_fn = TargetDeviceLoss()
+    try:
+        if function == "validation":
+            student.call("validation", model, loss_fn, val)
+        else:
+            student.call("train_loop", model, loss_fn, torch.optim.SGD(model.parameters(), lr=0.1), 1, train)
+    except Stop:
+        pass
+    return {"model_device": torch.device(target).type, "devices": loss_fn.devices}

@@ -234,6 +234,8 @@ def train_with_scheduler(
         Python floats: the mean training loss of each epoch, the validation
         loss after each epoch, and the learning rate used during each epoch
         (``optimizer.param_groups[0]["lr"]`` before the scheduler steps).
+        The tutorial appends the rate after ``scheduler.step()``, i.e. the
+        next epoch's rate; this course records the rate the epoch trained with.
     """
     # TODO: as in train_loop, validate every epoch, record the learning rate, then step the scheduler.
     ### BEGIN SOLUTION

@@ -21,8 +21,9 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import ForwardRecorder, StepRecorder
-from autograder.observe.student import StudentModule
+from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop,
+                                         TargetDeviceLoss)
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
@@ -451,3 +452,32 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             "losses": float_list(out[0] if ok else None), "val_losses": float_list(out[1] if ok else None),
             "learning_rates": float_list(out[2] if ok else None), "calls": calls, "used_lrs": lrs,
             "steps": steps.steps, "train_batches": per_epoch, "val_batches": n_val, "val_means": val_means}
+
+
+@probe
+def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epochs: int = 3) -> dict[str, Any]:
+    """train_with_scheduler's loop habits: the mode of every training forward, stale gradients, and (with the
+    model on the accelerator or `meta` and CPU loaders) the devices of the batch and the target."""
+    train, val, _, _ = loaders(seed)
+    model = _model(seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with ForwardRecorder(model) as fwd, GradAccumulationDetector(model) as acc:
+        student.call("train_with_scheduler", model, RecordingMSE(), optimizer, StepLR(optimizer, step_size=2),
+                     n_epochs, train, val)
+    target = probe_device(device)
+    remote = _model(seed, device=target)
+    loss_fn, remote_optimizer = TargetDeviceLoss(), torch.optim.SGD(remote.parameters(), lr=0.05)
+    with ForwardRecorder(remote) as first:
+        try:
+            student.call("train_with_scheduler", remote, loss_fn, remote_optimizer, StepLR(remote_optimizer, 2), 1,
+                         train, val)
+        except Stop:
+            pass
+        except (NotImplementedError, StudentIssue):
+            raise
+        except Exception:  # noqa: BLE001 - a device error after the first forward is the observation
+            if not first.calls:
+                raise
+    return {"training": [c.training for c in fwd.calls if c.batch == TRAIN_BATCH], "per_epoch": len(train),
+            "grad": acc.as_dict(), "model_device": torch.device(target).type,
+            "batch_device": first.calls[0].device if first.calls else None, "devices": loss_fn.devices}

@@ -11,6 +11,14 @@ def _train_modes(training):
     return all(training)
 
 
+def recorded_after_step(returned, used):
+    """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
+    if returned and used and returned[:-1] == used[1:] and returned != used:
+        return ("these are the rates after scheduler.step(), as the tutorial records them; this course records "
+                "the rate used during each epoch, read before scheduler.step()")
+    return None
+
+
 def test_save_checkpoint_contents(student):
     out = student.probe("save_run", seed=0)
     expect(out["exists"], "save_checkpoint to write the file it is given", "no file at that path",
@@ -94,7 +102,7 @@ def test_scheduler_plateau(student):
     lrs = out["learning_rates"]
     expect(lrs["ok"] and lrs["values"] == out["used_lrs"],
            f"learning_rates: the learning rate of each epoch's optimizer steps, {out['used_lrs']}",
-           f"{lrs['values']} ({lrs.get('kinds')})",
+           f"{lrs['values']} ({lrs.get('kinds')})", cause=recorded_after_step(lrs["values"], out["used_lrs"]),
            fix="learning_rates.append(optimizer.param_groups[0][\"lr\"]) before scheduler.step()")
 
 
@@ -158,9 +166,29 @@ def test_scheduler_step_lr(student):
     lrs = out["learning_rates"]
     expect(out["used_lrs"] == [0.1, 0.1, 0.05, 0.05, 0.025] and lrs["ok"] and lrs["values"] == out["used_lrs"],
            "learning rates [0.1, 0.1, 0.05, 0.05, 0.025] (StepLR, step_size=2, gamma=0.5), used and returned",
-           f"used {out['used_lrs']}, returned {lrs['values']}")
+           f"used {out['used_lrs']}, returned {lrs['values']}",
+           cause=recorded_after_step(lrs["values"], out["used_lrs"]),
+           fix="learning_rates.append(optimizer.param_groups[0][\"lr\"]) before scheduler.step()")
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 5, f"{name}: 5 Python floats",
                f"a {got['type']} of {len(got['values'] or [])} items of type {got.get('kinds')}")
+
+
+def test_scheduler_loop_habits(student):
+    out = student.probe("scheduler_loop_run", seed=8)
+    per_epoch = out["per_epoch"]
+    bad = sorted({i // per_epoch + 1 for i, training in enumerate(out["training"]) if not training})
+    expect(not bad, "train_with_scheduler: training batches in train mode in every epoch",
+           f"eval mode during the training of epoch(s) {bad}", cause="validation() switched the model to eval mode "
+           "and training never switched back", fix="call model.train() at the start of every epoch, as in train_loop")
+    grad = out["grad"]
+    expect(grad["accumulated"] == 0, "train_with_scheduler: gradients cleared after every optimizer step",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to stale gradients",
+           fix="optimizer.zero_grad() after optimizer.step() (or before loss.backward())")
+    where = out["model_device"]
+    expect(out["batch_device"] == where and out["devices"] in (None, [where, where]),
+           f"train_with_scheduler: x_batch and y_batch moved to the model's device ({where})",
+           f"x_batch on {out['batch_device']}" + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
+           fix="device = next(model.parameters()).device; x_batch.to(device), y_batch.to(device) in the loop")
 ### END HIDDEN TESTS

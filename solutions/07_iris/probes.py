@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from typing import Any
 
@@ -308,3 +309,105 @@ def time_training_run(student: StudentModule, *, device: str, seed: int, n_epoch
     return {"ok_pair": ok, "seconds": out[0] if ok and isinstance(out[0], (int, float)) else None,
             "seconds_type": type(out[0]).__name__ if ok else None, "losses": float_list(out[1] if ok else None),
             "wall": wall, "steps": steps.steps}
+
+
+def _layer_sizes(model: torch.nn.Module) -> dict[str, list[int | None]]:
+    return {name: [getattr(m, "in_features", None), getattr(m, "out_features", None)]
+            for name, m in model.named_children()}
+
+
+@probe
+def arguments_run(student: StudentModule, *, device: str, seed: int, val_fraction: float, n_features: int, n_hidden: int,
+                  n_classes: int) -> dict[str, Any]:
+    """load_iris_data and IrisClassifier called with arguments other than their defaults."""
+    out = student.call("load_iris_data", val_fraction=val_fraction, seed=seed)
+    sizes = [len(v) if isinstance(v, torch.Tensor) and v.dim() else None for v in out] \
+        if isinstance(out, (tuple, list)) else None
+    torch.manual_seed(seed)
+    model = student.call("IrisClassifier", n_features=n_features, n_hidden=n_hidden, n_classes=n_classes)
+    layers = _layer_sizes(model)
+    with torch.no_grad():
+        logits = model(torch.randn(7, n_features))
+    return {"sizes": sizes, "layers": layers, "output": describe(logits)}
+
+
+@probe
+def defaults_run(student: StudentModule, *, device: str, seed: int) -> dict[str, Any]:
+    """What the functions do when the arguments the course spec gives defaults to are left out."""
+    split, explicit = student.call("load_iris_data"), student.call("load_iris_data", val_fraction=0.25, seed=42)
+    same_split = all(isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
+                     and bool((a == b).all()) for a, b in zip(split, explicit)) and len(split) == len(explicit) == 4
+    torch.manual_seed(seed)
+    model = student.call("IrisClassifier")
+    layers = _layer_sizes(model)
+    x, y, _, _ = iris_tensors(seed)
+    runs = {}
+    for function in ("train", "time_training"):
+        # lr left out: observed on two steps; n_epochs left out would mean 3000 steps, so its default is read
+        # from the signature (the other checks show that n_epochs is used)
+        small = mlp(seed, n_hidden=8)
+        with StepRecorder(small) as steps:
+            student.call(function, small, x, y, n_epochs=2)
+        parameter = inspect.signature(student.get(function)).parameters.get("n_epochs")
+        default = parameter.default if parameter is not None else None
+        runs[function] = {"lrs": sorted(set(steps.lrs)), "n_epochs": default if isinstance(default, int) else None}
+    return {"same_split": same_split, "layers": layers, "runs": runs}
+
+
+@probe
+def train_validation_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float) -> dict[str, Any]:
+    """train() with validation data: the validation losses it returns and the grader's loss of the final model."""
+    x, y, xv, yv = iris_tensors(seed)
+    model = mlp(seed, n_hidden=64)
+    result = student.call("train", model, x, y, n_epochs=n_epochs, lr=lr, x_val=xv, y_val=yv)
+    ok_pair = isinstance(result, (tuple, list)) and len(result) == 2
+    return {"ok_pair": ok_pair, "val_losses": float_list(result[1] if ok_pair else None),
+            "final_val_loss": _grader_loss(model, xv, yv), "initial_val_loss": _grader_loss(mlp(seed, n_hidden=64), xv, yv)}
+
+
+@probe
+def time_training_span(student: StudentModule, *, device: str, seed: int, n_epochs: int) -> dict[str, Any]:
+    """time_training's seconds against the span of the training work (first to last optimizer step) and the call."""
+    x, y, _, _ = iris_tensors(seed)
+    model = mlp(seed, n_hidden=256)
+    from torch.optim.optimizer import register_optimizer_step_post_hook
+
+    marks: list[float] = []
+    hook = register_optimizer_step_post_hook(lambda *_: marks.append(_perf_counter()))
+    with StepRecorder(model) as steps:
+        try:
+            start = _perf_counter()
+            out = student.call("time_training", model, x, y, n_epochs=n_epochs, lr=1e-3)
+            wall = _perf_counter() - start
+        finally:
+            hook.remove()
+    ok = isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[0], (int, float))
+    return {"ok_pair": ok, "seconds": float(out[0]) if ok else None, "wall": wall,
+            "span": (marks[-1] - marks[0]) if marks else None, "steps": steps.steps, "lrs": sorted(set(steps.lrs)),
+            "losses": float_list(out[1] if ok else None), "l0": _grader_loss(mlp(seed, n_hidden=256), x, y)}
+
+
+@probe
+def labels_device_run(student: StudentModule, *, device: str, seed: int, function: str) -> dict[str, Any]:
+    """Run train/evaluate/accuracy to the end with the model on the accelerator (or `meta`) and CPU data.
+
+    Labels left on the CPU meet the model's output in the loss or the comparison and raise a device
+    mismatch. On `meta` a correct function fails later, at `.item()`: only a mismatch counts here.
+    """
+    x, y, _, _ = iris_tensors(seed)
+    target = probe_device(device)
+    model = mlp(seed, n_hidden=16, device=target)
+    args: dict[str, Any] = {"n_epochs": 2, "lr": 1e-3} if function == "train" else {}
+    mismatch = error = None
+    with ForwardRecorder(model) as fwd:
+        try:
+            student.call(function, model, x, y, **args)
+        except (NotImplementedError, StudentIssue):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
+            text = f"{type(exc).__name__}: {exc}"
+            if "not on the expected device" in text or "same device" in text:
+                mismatch = text
+            elif not fwd.calls:
+                error = text
+    return {"model_device": target, "forwards": len(fwd.calls), "mismatch": mismatch, "error": error}

@@ -214,3 +214,99 @@ def test_training_time(student, reference, exercise):
            f"{ratio:.1f}× (yours {fastest:.2f} s, reference {fastest_ref:.2f} s)",
            fix="avoid Python loops over rows, .item() inside the inner loop, or re-creating the optimizer")
 ### END HIDDEN TESTS
+
+
+### BEGIN HIDDEN TESTS
+def test_arguments_are_used(student):
+    out = student.probe("arguments_run", seed=3, val_fraction=0.2, n_features=6, n_hidden=10, n_classes=5)
+    expect(out["sizes"] == [120, 120, 30, 30], "load_iris_data(val_fraction=0.2): 120 training and 30 validation "
+           "flowers", f"sizes {out['sizes']}", cause="val_fraction is not passed on as test_size",
+           fix="train_test_split(..., test_size=val_fraction, ...)")
+    got = (out["layers"].get("fc1"), out["layers"].get("fc2"))
+    expect(got == ([6, 10], [10, 5]), "IrisClassifier(n_features=6, n_hidden=10, n_classes=5): fc1 6→10, fc2 10→5",
+           f"fc1 {got[0]}, fc2 {got[1]} (in, out)", cause="a size is a constant (4 or 3 for iris) instead of the "
+           "constructor's argument", fix="nn.Linear(n_features, n_hidden) and nn.Linear(n_hidden, n_classes)")
+    expect(out["output"].get("shape") == [7, 5], "logits of shape (7, 5) for 7 rows and 5 classes",
+           f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
+
+
+def test_train_uses_lr(student):
+    out = student.probe("train_run", seed=12, n_epochs=5, lr=3e-3)
+    lrs = sorted(set(out["steps"]["lrs"]))
+    expect(lrs == [3e-3], "the optimizer to step with lr=0.003, the lr given to train",
+           f"steps with learning rate(s) {lrs or 'none'}", cause="the learning rate is a constant, or the "
+           "optimizer's default, instead of the lr argument",
+           fix="pass lr=lr to the optimizer (any torch.optim optimizer is fine; the stub names Adam as the "
+           "tutorial does)")
+
+
+def test_defaults_follow_the_spec(student):
+    out = student.probe("defaults_run", seed=13)
+    expect(out["same_split"], "load_iris_data() to equal load_iris_data(val_fraction=0.25, seed=42)",
+           "a different split", cause="a default in the signature was changed",
+           fix="keep the signature as given: val_fraction=0.25, seed=42")
+    got = (out["layers"].get("fc1"), out["layers"].get("fc2"))
+    expect(got == ([4, 1024], [1024, 3]), "IrisClassifier(): fc1 4→1024 and fc2 1024→3 (the defaults)",
+           f"fc1 {got[0]}, fc2 {got[1]} (in, out)", cause="a default in the signature was changed",
+           fix="keep the signature as given: n_features=4, n_hidden=1024, n_classes=3")
+    for function, run in out["runs"].items():
+        expect(run["n_epochs"] == 3000 and run["lrs"] == [1e-4], f"{function}: n_epochs=3000 and lr=1e-4 by default",
+               f"n_epochs={run['n_epochs']}, steps with learning rate(s) {run['lrs']} when lr is left out",
+               cause="a default in the signature was changed, or lr is not passed on",
+               fix="keep n_epochs=3000 and lr=1e-4 in the signature; pass lr on to the optimizer (or to train)")
+
+
+def test_accuracy_no_grad_eval_mode(student):
+    out = student.probe("accuracy_run", seed=3)
+    forwards = out["forwards"]
+    expect(forwards, "accuracy to run the model on the data", "the model was never called",
+           fix="call model(x) and compare its argmax with y")
+    expect(not any(f["training"] for f in forwards), "the model in eval mode while computing the accuracy",
+           "a forward pass ran in train mode", cause="dropout and batch norm behave differently in train mode, "
+           "so the accuracy would be measured on another model", fix="call model.eval() first")
+    expect(not any(f["grad"] for f in forwards), "no gradient tracking while computing the accuracy",
+           "the forward pass ran with gradients enabled", cause="autograd then keeps the graph of every "
+           "prediction, which costs memory and time", fix="wrap it in `with torch.no_grad():`")
+
+
+def test_train_validation_losses(student):
+    out = student.probe("train_validation_run", seed=14, n_epochs=8, lr=1e-3)
+    values = out["val_losses"]
+    expect(out["ok_pair"] and values["ok"] and len(values["values"]) == 8, "val_losses: a list of 8 Python floats "
+           "(one evaluate() per epoch) when x_val and y_val are given",
+           f"a {values['type']} of {len(values['values'] or [])} items of type {values.get('kinds')}",
+           fix="after each epoch's update: val_losses.append(evaluate(model, x_val, y_val))")
+    last = values["values"][-1]
+    expect(abs(last - out["final_val_loss"]) < 1e-4, f"the last validation loss to be the loss of the trained "
+           f"model on the validation data ({out['final_val_loss']:.4f})", f"{last:.4f}",
+           cause="the validation loss is computed before the update, on other data, or not with evaluate()")
+
+
+def test_time_training_measures_train(student):
+    out = student.probe("time_training_span", seed=15, n_epochs=50)
+    expect(out["ok_pair"], "(seconds, losses) with seconds a float", "something else")
+    expect(out["steps"] == 50, "time_training to run train for n_epochs (50) steps", f"{out['steps']} steps")
+    expect(out["lrs"] == [1e-3], "time_training to train with the lr it is given (0.001)",
+           f"steps with learning rate(s) {out['lrs']}", fix="call train(model, x, y, n_epochs=n_epochs, lr=lr)")
+    span = out["span"] or 0.0
+    expect(span <= out["seconds"] <= out["wall"] + 1e-3, f"a duration covering the whole training: at least "
+           f"{span:.4f} s (first to last optimizer step) and at most the call's {out['wall']:.4f} s",
+           f"{out['seconds']:.4f} s", cause="the clock does not enclose the call to train, or the time is "
+           "scaled (per epoch, in ms)", fix="start = time.perf_counter(); train(...); "
+           "seconds = time.perf_counter() - start")
+    losses = out["losses"]
+    expect(losses["ok"] and len(losses["values"]) == 50, "losses: the list of 50 training losses train returned",
+           f"a {losses['type']} of {len(losses['values'] or [])} items")
+    expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first loss to be the initial model's "
+           f"({out['l0']:.4f})", f"{losses['values'][0]:.4f}", cause="the losses are not the ones train returned")
+
+
+def test_labels_reach_model_device(student):
+    for function in ("train", "evaluate", "accuracy"):
+        out = student.probe("labels_device_run", seed=16, function=function)
+        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
+               f"it failed before any forward pass: {out['error']}")
+        expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({out['model_device']}) "
+               "too", f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
+               "output in the loss or the comparison", fix="x, y = x.to(device), y.to(device)")
+### END HIDDEN TESTS
