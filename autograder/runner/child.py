@@ -32,7 +32,8 @@ def _torch_namespaces() -> tuple[Any, ...]:
             module_hooks, optimizer_hooks, torch.optim.Optimizer)
 
 
-_CACHES = frozenset({"__slotnames__"})  # what pickling (torch.save) caches on a class
+_CACHES = frozenset({"__slotnames__", "__warningregistry__"})  # what pickling (torch.save) caches on a class, and
+# what warnings.warn records in the module its stacklevel points at
 
 
 def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:

@@ -458,7 +458,7 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
 def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epochs: int = 3) -> dict[str, Any]:
     """train_with_scheduler's loop habits: the mode of every training forward, stale gradients, and (with the
     model on the accelerator or `meta` and CPU loaders) the devices of the batch and the target."""
-    train, val, _, _ = loaders(seed)
+    train, val = loaders(seed)
     model = _model(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     with ForwardRecorder(model) as fwd, GradAccumulationDetector(model) as acc:
