@@ -240,6 +240,32 @@ def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() ->
         cleared.as_list()
 
 
+def test_a_recording_loss_handed_to_student_code_keeps_its_records_out_of_reach() -> None:
+    import torch
+
+    from autograder.observe.recorders import RecordingLoss
+    from autograder.observe.student import InstrumentsModified
+
+    loss_fn = RecordingLoss()
+    with torch.no_grad():
+        loss_fn(torch.zeros(4, 1), torch.ones(4, 1))
+    loss_fn(torch.zeros(2, 1, requires_grad=True), torch.ones(2, 1))
+    assert [(c["batch"], c["grad"], c["value"]) for c in loss_fn.calls] == [(4, False, 1.0), (2, True, 1.0)]
+
+    loss_fn.calls.clear()                                   # what the student's code gets is a copy
+    assert len(loss_fn.calls) == 2
+    records = next(v for v in loss_fn.forward.__defaults__ if isinstance(v, type([].append)))
+    records.__self__[1] = (2, False, 1.0, False)            # rewriting a record through the forward's defaults
+    with pytest.raises(InstrumentsModified, match="changed after it was written"):
+        loss_fn.calls
+
+    replaced = RecordingLoss()
+    replaced.forward = lambda yhat, y: torch.nn.functional.mse_loss(yhat, y)  # a loss that records nothing
+    replaced(torch.zeros(2, 1), torch.ones(2, 1))
+    with pytest.raises(InstrumentsModified, match="forward replaced"):
+        replaced.calls
+
+
 def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe() -> None:
     import torch
     from torch.nn.modules import module as hooks

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import hashlib
 import types
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.modules.module import register_module_forward_pre_hook
 from torch.optim.optimizer import register_optimizer_step_post_hook
@@ -241,3 +243,46 @@ class TargetDeviceLoss(nn.Module):
     def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         self.devices = [getattr(v, "device", torch.device("cpu")).type for v in (yhat, y)]
         raise Stop
+
+
+_LOSS_FIELDS = ("batch", "grad", "value", "target_first")
+
+
+def _loss_forward(yhat: torch.Tensor, y: torch.Tensor, _loss: Any = None, _append: Any = None, _update: Any = None,
+                  _grad: Any = torch.is_grad_enabled, _int: Any = int, _bool: Any = bool, _float: Any = float,
+                  _repr: Any = repr) -> torch.Tensor:
+    loss = _loss(yhat, y)
+    record = (_int(yhat.shape[0]) if yhat.dim() else 1, _bool(_grad()),
+              None if loss.device.type == "meta" else _float(loss.detach().double().cpu()),
+              _bool(y.requires_grad and not yhat.requires_grad))
+    _append(record)
+    _update(_repr(record).encode() + b"\0")
+    return loss
+
+
+_loss_tapes: "weakref.WeakKeyDictionary[nn.Module, tuple[_Tape, Any]]" = weakref.WeakKeyDictionary()
+
+
+class RecordingLoss(nn.Module):
+    """A loss function to hand to the student's code (MSE unless told otherwise) that records every call: its
+    batch size, whether autograd was on, its value, and whether the target was the one that requires grad.
+
+    The records go on a tape kept outside the object (the code it is handed to reaches the object, not the
+    tape); a forward replaced on the object is noticed when the calls are read.
+    """
+
+    def __init__(self, loss: Any = F.mse_loss) -> None:
+        super().__init__()
+        tape = _Tape("the loss function's calls")
+        forward = _bind(_loss_forward, loss, tape.entries.append, tape.digest.update)
+        _loss_tapes[self] = (tape, forward)
+        self.forward = forward
+
+    @property
+    def calls(self) -> list[dict[str, Any]]:
+        """The recorded calls, in order (InstrumentsModified if the records or the forward were changed)."""
+        tape, forward = _loss_tapes[self]
+        if vars(self).get("forward") is not forward:
+            raise InstrumentsModified("the grader's instruments were modified: the loss function it handed to "
+                                      "your code had its forward replaced")
+        return [dict(zip(_LOSS_FIELDS, entry)) for entry in tape.read()]

@@ -44,13 +44,15 @@ def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:
 
 class _Instruments:
     """What the grader observes with, as it was before the student's code ran: torch's namespaces, the
-    contents of torch's global hook registries, and the grader's own modules."""
+    contents of torch's global hook registries, and the grader's own modules and the classes they define."""
 
     def __init__(self) -> None:
         torch_spaces = _torch_namespaces()
         grader = [m for n, m in sys.modules.items()
                   if (n.partition(".")[0] == "autograder" or is_probe_module(n)) and m is not None]
-        self.spaces = [(space, dict(vars(space))) for space in (*torch_spaces, *grader)]
+        classes = {id(c): c for m in grader for c in vars(m).values()
+                   if isinstance(c, type) and c.__module__ == m.__name__}  # e.g. a loss handed to the student
+        self.spaces = [(space, dict(vars(space))) for space in (*torch_spaces, *grader, *classes.values())]
         self.torch_spaces = self.spaces[:len(torch_spaces)]
         self.registries = [(f"{space.__name__}.{name}", value, dict(value))
                            for space in torch_spaces if isinstance(space, types.ModuleType)

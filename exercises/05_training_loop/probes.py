@@ -20,30 +20,14 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop, TargetDeviceLoss
+from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, RecordingLoss, StepRecorder, Stop,
+                                         TargetDeviceLoss)
 from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
-_is_grad_enabled = torch.is_grad_enabled
 
 TRAIN_N, TRAIN_BATCH = 64, 16        # 4 training batches per epoch
 VAL_N, VAL_BATCH = 30, 10            # 3 validation batches per pass
-
-
-class RecordingMSE(nn.Module):
-    """nn.MSELoss that remembers every call: its value, batch size and whether autograd was on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[dict[str, Any]] = []
-
-    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        loss = F.mse_loss(yhat, y)
-        meta = loss.device.type == "meta"
-        self.calls.append({"batch": int(yhat.shape[0]) if yhat.dim() else 1, "grad": _is_grad_enabled(),
-                           "value": None if meta else float(loss.detach().double().cpu()),
-                           "target_first": bool(y.requires_grad and not yhat.requires_grad)})
-        return loss
 
 
 def regression_data(seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -106,7 +90,7 @@ def validation_run(student: StudentModule, *, device: str, seed: int) -> Validat
     model.train()
     bn = model[1]
     running = bn.running_mean.clone(), bn.running_var.clone()
-    loss_fn = RecordingMSE()
+    loss_fn = RecordingLoss()
     with ForwardRecorder(model) as fwd:
         got = student.call("validation", model, loss_fn, val)
     return {"got": float(got) if isinstance(got, (int, float)) else None, "got_type": type(got).__name__,
@@ -153,7 +137,7 @@ def train_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, 
     model = _linear(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     before = state_dict(model)
-    loss_fn = RecordingMSE()
+    loss_fn = RecordingLoss()
     kwargs = {"val_loader": val} if validate else {}
     with ForwardRecorder(model) as fwd, StepRecorder(model) as steps, GradAccumulationDetector(model) as acc:
         result = student.call("train_loop", model, loss_fn, optimizer, n_epochs, train, **kwargs)

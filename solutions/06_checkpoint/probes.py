@@ -21,32 +21,16 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop,
+from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, RecordingLoss, StepRecorder, Stop,
                                          TargetDeviceLoss)
 from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
-_is_grad_enabled = torch.is_grad_enabled
 _torch_load = torch.load
 _torch_save = torch.save
 KEYS = ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "val_loss")
 TRAIN_N, TRAIN_BATCH = 64, 16        # 4 training batches per epoch
 VAL_N, VAL_BATCH = 30, 10            # 3 validation batches per pass
-
-
-class RecordingMSE(nn.Module):
-    """nn.MSELoss that remembers every call: its value, batch size and whether autograd was on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.calls: list[dict[str, Any]] = []
-
-    def forward(self, yhat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        loss = F.mse_loss(yhat, y)
-        meta = loss.device.type == "meta"
-        self.calls.append({"batch": int(yhat.shape[0]) if yhat.dim() else 1, "grad": _is_grad_enabled(),
-                           "value": None if meta else float(loss.detach().double().cpu())})
-        return loss
 
 
 def regression_data(seed: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -439,7 +423,7 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             scheduler.grader_calls, scheduler.grader_context = calls, context
             StepLR.__init__(scheduler, optimizer, step_size=2, gamma=0.5)
             scheduler.grader_ready = True
-        loss_fn = RecordingMSE()
+        loss_fn = RecordingLoss()
         out = student.call("train_with_scheduler", model, loss_fn, optimizer, scheduler, n_epochs, train, val)
     ok = isinstance(out, (tuple, list)) and len(out) == 3
     per_epoch = len(train)
@@ -462,7 +446,7 @@ def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epoc
     model = _model(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     with ForwardRecorder(model) as fwd, GradAccumulationDetector(model) as acc:
-        student.call("train_with_scheduler", model, RecordingMSE(), optimizer, StepLR(optimizer, step_size=2),
+        student.call("train_with_scheduler", model, RecordingLoss(), optimizer, StepLR(optimizer, step_size=2),
                      n_epochs, train, val)
     target = probe_device(device)
     remote = _model(seed, device=target)
