@@ -4,12 +4,29 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+if TYPE_CHECKING:
+    from corpus import WarmSandboxes
+
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+# Test files by cost, heaviest first. `pytest -n auto --dist loadfile --no-loadscope-reorder` hands each worker the
+# next file as it frees up, so the long files start first and the workers finish together; a serial run only
+# changes the order of the files.
+HEAVIEST_FIRST = ("test_nbgrader.py", "test_corpus_attacks.py", "test_corpus.py", "test_classroom.py", "test_cli.py",
+                  "test_grading.py", "test_student_loop.py", "test_release.py", "test_reports.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(HEAVIEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file keeps its own order
 
 
 @pytest.fixture(scope="session")
@@ -42,3 +59,13 @@ def make_submission(tmp_path: Path):
 def reference_source(exercise_id: str, module: str) -> str:
     """The reference solution's text."""
     return (ROOT / "solutions" / exercise_id / module).read_text()
+
+
+@pytest.fixture(scope="session")
+def warm_sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WarmSandboxes]:
+    """The corpus's sandboxes, kept warm from case to case (see corpus.WarmSandboxes)."""
+    from corpus import WarmSandboxes
+
+    warm = WarmSandboxes(tmp_path_factory.mktemp("corpus"))
+    yield warm
+    warm.close()

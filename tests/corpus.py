@@ -25,6 +25,9 @@ case.yml::
       max_message_chars: 4000       # optional: no check message is longer
       no_process_with: MARKER       # optional: after grading, no process has MARKER in its command line
 
+A case named hostile_*, forge_* or hang_* is an attack (tests/test_corpus_attacks.py), any other an honest
+submission (tests/test_corpus.py). Cases that grade the same exercises share a warm sandbox (WarmSandboxes).
+
 Every exercise listed without a file or patches gets the reference solution. The slow training-time
 check runs only in cases that name it in `pass` or `fail`. Checks that are in
 neither `pass` nor `fail` are not constrained, except that no check may end in status "error"
@@ -40,11 +43,15 @@ import time
 from pathlib import Path
 from typing import Literal
 
+import pytest
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autograder.course import load_course
+from autograder.grading.engine import grade, reference_session
 from autograder.results import GradeReport
+from autograder.runner.session import Session
+from autograder.sandbox import SandboxUnavailable, detect_isolation
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).resolve().parent / "submissions"
@@ -101,8 +108,13 @@ class Case(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
-def case_names() -> list[str]:
-    return sorted(p.name for p in CASES_DIR.iterdir() if (p / CASE_FILE).is_file())
+ATTACK_PREFIXES = ("hostile_", "forge_", "hang_")  # a case named so is an attack on the grader, not a student's work
+
+
+def case_names(attacks: bool | None = None) -> list[str]:
+    """Every case; only the attacks (attacks=True) or only the honest submissions (attacks=False)."""
+    names = sorted(p.name for p in CASES_DIR.iterdir() if (p / CASE_FILE).is_file())
+    return [n for n in names if attacks is None or n.startswith(ATTACK_PREFIXES) == attacks]
 
 
 def load_case(name: str) -> Case:
@@ -126,10 +138,12 @@ def _apply(name: str, target: str, text: str, patches: list[Patch]) -> str:
 
 
 def materialize(case: Case, dest: Path) -> Path:
-    """Build the case's submission under dest/submission (plus the sentinel dest/results.json); return it."""
+    """Build the case's submission in dest/submission, new or empty (plus the sentinel dest/results.json); return it."""
     course = load_course(ROOT / "course.yml")
     submission = dest / "submission"
-    submission.mkdir(parents=True)
+    submission.mkdir(parents=True, exist_ok=True)
+    if any(submission.iterdir()):
+        raise CaseError(f"case {case.name}: {submission} is not empty")
     modules = {f"{e}/{course.exercise(e).module}" for e in case.exercises}
     unknown = set(case.patches) - modules
     if unknown:
@@ -230,3 +244,80 @@ def compare(case: Case, report: GradeReport) -> list[str]:
     if expect.max_score is not None and report.score > expect.max_score + 1e-9:
         problems.append(f"score: expected at most {expect.max_score:g}, got {report.score:g}")
     return problems
+
+
+def missing_requirement(case: Case) -> str | None:
+    """Why this machine cannot grade the case as it asks (None when it can)."""
+    if "bwrap" in case.requires:
+        try:
+            level = detect_isolation("bwrap")
+        except SandboxUnavailable as exc:
+            return f"case {case.name} needs bwrap isolation, which is unusable here: {exc}"
+    else:
+        level = detect_isolation()
+    if "cgroups" in case.requires and not level.cgroups:
+        return f"case {case.name} needs writable memory+pids cgroups, which this machine does not offer"
+    return None
+
+
+class WarmSandboxes:
+    """The corpus's sandboxes, kept warm across cases: one folder per group of cases that grade the same exercises
+    at the same isolation level, and its sandbox, which grades each case written into that folder in turn.
+
+    This is how `autograder check --watch` grades each save: the fork server never runs submitted code, and every
+    probe imports the submission afresh in a new child, so a case meets the server exactly as a fresh sandbox would
+    start it (a case that kills the server gets a new one). The corpus then pays torch's import once per group, not
+    once per case. The reference solution's sandbox and its memoized observations are shared by every group.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.reference = reference_session(ROOT)
+        self.groups: dict[tuple[tuple[str, ...], str | None], tuple[Path, dict[Path, Session]]] = {}
+
+    @staticmethod
+    def isolation(case: Case) -> str | None:
+        return "bwrap" if "bwrap" in case.requires else None
+
+    def place(self, case: Case) -> tuple[Path, dict[Path, Session]]:
+        """Write the case into its group's folder (emptied first); the submission folder and the group's sessions."""
+        key = (tuple(case.exercises), self.isolation(case))
+        if key not in self.groups:
+            self.groups[key] = (self.root / f"group-{len(self.groups)}", {self.reference.session.submission:
+                                                                         self.reference.session})
+        dest, sessions = self.groups[key]
+        submission = dest / "submission"  # the sandbox has this very folder in view: empty it, never replace it
+        for path in submission.iterdir() if submission.is_dir() else ():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        (dest / SENTINEL).unlink(missing_ok=True)
+        return materialize(case, dest), sessions
+
+    def close(self) -> None:
+        for _, sessions in self.groups.values():
+            for session in sessions.values():
+                if session is not self.reference.session:
+                    session.close()
+        self.reference.close()
+
+
+def check_case(name: str, warm: WarmSandboxes) -> None:
+    """Grade the case in its warm sandbox and fail (AssertionError) on any difference from its expectations or any
+    trace it left; skip (visibly) a case this machine cannot grade as it asks."""
+    case = load_case(name)
+    reason = missing_requirement(case)
+    if reason:
+        pytest.skip(reason)
+    submission, sessions = warm.place(case)
+    before = snapshot(submission.parent)
+    report = grade(submission, ROOT, exercises=case.exercises, timeout=case.timeout, isolation=warm.isolation(case),
+                   skip=skipped_checks(case), shared_reference=warm.reference, sessions=sessions)
+    problems = compare(case, report)
+    after = snapshot(submission.parent)
+    if after != before:
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        problems.append(f"grading changed the submission folder or {SENTINEL}: {changed}")
+    if case.expect.no_process_with:
+        left = processes_with(case.expect.no_process_with)
+        if left:
+            problems.append(f"processes left behind after grading: {left}")
+    assert not problems, f"{case.name} ({case.description}):\n  " + "\n  ".join(problems)

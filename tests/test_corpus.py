@@ -1,4 +1,5 @@
-"""Grade every submission of the corpus (tests/submissions/) and compare with its case.yml.
+"""Grade the honest submissions of the corpus (tests/submissions/: correct styles, mistakes, the sample) and compare
+each with its case.yml; the attacks are in test_corpus_attacks.py.
 
 Also: grading is repeatable (the same submission, 10 runs through one sandbox, identical scores).
 """
@@ -11,57 +12,18 @@ import pytest
 
 from autograder.checks.plugin import GradingPlugin, GradingSetup
 from autograder.course import load_course
-from autograder.grading.engine import _PYTEST_ARGS, grade
+from autograder.grading.engine import _PYTEST_ARGS
 from autograder.probes import PROBE_FILE
 from autograder.runner.preload import plan
-from autograder.sandbox import SandboxUnavailable, detect_isolation
+from autograder.sandbox import detect_isolation
 
-from corpus import (ROOT, SENTINEL, Case, CaseError, Patch, compare, case_names, load_case, materialize,
-                    skipped_checks,
-                    processes_with, snapshot)
-
-
-def _missing_requirement(case: Case) -> str | None:
-    if "bwrap" in case.requires:
-        try:
-            level = detect_isolation("bwrap")
-        except SandboxUnavailable as exc:
-            return f"case {case.name} needs bwrap isolation, which is unusable here: {exc}"
-    else:
-        level = detect_isolation()
-    if "cgroups" in case.requires and not level.cgroups:
-        return f"case {case.name} needs writable memory+pids cgroups, which this machine does not offer"
-    return None
-
-
-@pytest.fixture
-def built(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Case, Path]:
-    """The case (loaded and checked) and its materialized submission; building errors make the test ERROR."""
-    case = load_case(request.param)
-    submission = materialize(case, tmp_path)
-    return case, submission
+from corpus import ROOT, CaseError, Patch, WarmSandboxes, case_names, check_case, load_case, materialize
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("built", case_names(), indirect=True)
-def test_case(built: tuple[Case, Path]) -> None:
-    case, submission = built
-    reason = _missing_requirement(case)
-    if reason:
-        pytest.skip(reason)
-    before = snapshot(submission.parent)
-    report = grade(submission, ROOT, exercises=case.exercises, timeout=case.timeout,
-                   isolation="bwrap" if "bwrap" in case.requires else None, skip=skipped_checks(case))
-    problems = compare(case, report)
-    after = snapshot(submission.parent)
-    if after != before:
-        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-        problems.append(f"grading changed the submission folder or {SENTINEL}: {changed}")
-    if case.expect.no_process_with:
-        left = processes_with(case.expect.no_process_with)
-        if left:
-            problems.append(f"processes left behind after grading: {left}")
-    assert not problems, f"{case.name} ({case.description}):\n  " + "\n  ".join(problems)
+@pytest.mark.parametrize("case", case_names(attacks=False))
+def test_case(case: str, warm_sandboxes: WarmSandboxes) -> None:
+    check_case(case, warm_sandboxes)
 
 
 class _KeepSessions(GradingPlugin):

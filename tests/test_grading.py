@@ -10,6 +10,7 @@ from autograder.grading.engine import grade
 from tests.conftest import reference_source
 
 pytestmark = pytest.mark.slow
+SLOW_CHECKS = ("training_time",)  # minutes of training: only the reference's full-marks test runs it
 
 
 def test_stubs_score_zero_and_say_not_implemented(course_root: Path) -> None:
@@ -24,14 +25,15 @@ def test_stubs_score_zero_and_say_not_implemented(course_root: Path) -> None:
 
 def test_missing_exercise_folders_score_zero_with_a_message(course_root: Path, make_submission) -> None:
     submission = make_submission({"07_iris": None})
-    report = grade(submission, course_root)
+    report = grade(submission, course_root, skip=SLOW_CHECKS)
     by_id = {e.id: e for e in report.exercises}
     for exercise_id, result in by_id.items():
         if exercise_id == "07_iris":
             continue
         assert result.score == 0
         assert all("missing from the submission" in c.message for c in result.checks)
-    assert by_id["07_iris"].score == by_id["07_iris"].max_score
+    iris = by_id["07_iris"].checks
+    assert {c.status for c in iris if c.check not in SLOW_CHECKS} == {"passed"}, [(c.check, c.message) for c in iris]
 
 
 def test_syntax_error_is_reported_with_file_and_line(course_root: Path, make_submission) -> None:
@@ -49,7 +51,7 @@ def test_wrong_signature_names_the_function_and_the_call(course_root: Path, make
     source = reference_source("07_iris", "iris.py").replace(
         "def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor)", "def accuracy(model, data)", 1)
     submission = make_submission({"07_iris": source})
-    report = grade(submission, course_root, exercises=["07_iris"])
+    report = grade(submission, course_root, exercises=["07_iris"], skip=SLOW_CHECKS)
     accuracy = next(c for c in report.checks if c.check == "accuracy_value")
     assert accuracy.status == "failed"
     assert "accuracy(model, data)" in accuracy.message and "cannot be called" in accuracy.message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import io
 import json
@@ -17,8 +16,7 @@ from rich.console import Console
 from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
 from autograder.classroom.store import Outcome
 from autograder.course import load_course
-from autograder.runner.pool import SharedReference
-from autograder.grading.engine import grade, reference_session, select_exercises
+from autograder.grading.engine import grade, process_reference, select_exercises
 from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
@@ -53,18 +51,6 @@ class Job:
 
 
 _ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
-_REFERENCES: dict[tuple[Path, str | None], SharedReference] = {}
-
-
-def _shared_reference(settings: Settings) -> SharedReference:
-    """This worker's reference sandbox, started once and reused for every student it grades."""
-    key = (settings.course_root, settings.isolation)
-    if key not in _REFERENCES:
-        _REFERENCES[key] = reference_session(settings.course_root, isolation=settings.isolation)
-        atexit.register(_REFERENCES[key].close)
-    return _REFERENCES[key]
-
-
 def one_thread() -> None:
     """One torch/BLAS thread in this process (a worker grades one submission at a time)."""
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
@@ -105,7 +91,7 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
         folder = tmp / "unpacked"
     return grade(submission_root(folder), settings.course_root, exercises=list(settings.exercises) or None,
                  device=settings.device, isolation=settings.isolation, timeout=settings.timeout,
-                 shared_reference=_shared_reference(settings)), ""
+                 shared_reference=process_reference(settings.course_root, isolation=settings.isolation)), ""
 
 
 def _run(job: Job) -> Outcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import atexit
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -149,6 +150,19 @@ def close_sessions(sessions: dict[Path, Session]) -> None:
     for session in sessions.values():
         session.close()
     sessions.clear()
+
+
+_PROCESS_REFERENCES: dict[tuple[Path, str | None], SharedReference] = {}
+
+
+def process_reference(course_root: Path, *, isolation: str | None = None) -> SharedReference:
+    """This process's reference sandbox for the course: started on first use, shared by every later grade() call
+    here (a class-grading worker, one `nbgrader autograde` run), closed when the process exits."""
+    key = (course_root.resolve(), isolation)
+    if key not in _PROCESS_REFERENCES:
+        _PROCESS_REFERENCES[key] = reference_session(key[0], isolation=isolation)
+        atexit.register(_PROCESS_REFERENCES[key].close)
+    return _PROCESS_REFERENCES[key]
 
 
 def reference_session(course_root: Path, *, isolation: str | None = None, limits: Limits = Limits()) -> SharedReference:

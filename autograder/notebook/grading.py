@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from autograder.course import find_course_root, load_course
-from autograder.grading.engine import grade
+from autograder.grading.engine import grade, process_reference
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
@@ -42,7 +42,8 @@ def course_root() -> Path:
 def grade_module(exercise_id: str, source: str, root: Path) -> dict[str, CheckResult]:
     """Grade one exercise's module text with the engine: every check, in the sandbox, as `autograder grade` does.
 
-    With the instructor's solutions/ at hand the hidden checks and the reference run too; a student's kit
+    With the instructor's solutions/ at hand the hidden checks and the reference run too, the reference in this
+    process's reference sandbox (one for every notebook an `nbgrader autograde` run grades); a student's kit
     (no solutions/) runs the visible tests of exercises/. Nothing is written to stdout or stderr.
     """
     exercise = load_course(root / "course.yml").exercise(exercise_id)
@@ -57,5 +58,6 @@ def grade_module(exercise_id: str, source: str, root: Path) -> dict[str, CheckRe
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")
             report = grade(Path(tmp), root, exercises=[exercise.id],
-                           tests="solutions" if instructor else "submission")
+                           tests="solutions" if instructor else "submission",
+                           shared_reference=process_reference(root) if instructor else None)
     return {check.check: check for check in report.checks}
