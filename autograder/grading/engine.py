@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import ast
 import atexit
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
@@ -25,9 +28,27 @@ TestSource = Literal["solutions", "submission"]
 # --noconftest: a conftest.py shipped in a submission must never be imported into the grader's process
 # (with tests="submission" the test files sit in the submission folder, next to any conftest.py).
 # --capture=no: a listener prints each check's line as it finishes (student code runs in the sandbox, not here).
-# no:unraisableexception: its forced garbage collections cost a quarter of a second per run (`check --watch`).
+# no:unraisableexception: its forced garbage collections cost a quarter of a second per run (`check --watch`);
+# the other builtin plugins named here serve no check and cost time on every run.
 _PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warnings", "-p", "no:unraisableexception",
+                "-p", "no:threadexception", "-p", "no:logging", "-p", "no:faulthandler", "-p", "no:doctest",
+                "-p", "no:junitxml", "-p", "no:pastebin", "-p", "no:stepwise", "-p", "no:setuponly", "-p", "no:setupplan",
                 "--noconftest", "--capture=no", "--import-mode=importlib", "-c", "/dev/null"]
+
+
+@contextlib.contextmanager
+def _no_plugin_autoload() -> Iterator[None]:
+    """No pytest11 plugin of the environment joins the checks' run (pytest-randomly would reseed and reorder them,
+    a rerun plugin would retry failed checks); only the grading plugin does."""
+    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before
 
 
 def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
@@ -105,8 +126,9 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
         keyword += ["-x"] if first_failure else []
-        code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword, *map(str, test_files.values())],
-                           plugins=[plugin])
+        with _no_plugin_autoload():
+            code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword,
+                                *map(str, test_files.values())], plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()
             raise GraderError(f"the check runner stopped ({code.name}); run with pytest directly to see why")

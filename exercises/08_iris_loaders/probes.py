@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentModule
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 
@@ -84,6 +84,7 @@ class DatasetItems(TypedDict):
     labels: Any
     numpy: Any
     tensor: Any
+    int32: Any
 
 
 @probe
@@ -95,6 +96,8 @@ def dataset_items(student: StudentModule, *, device: str, seed: int, n: int = 9)
     sources = {
         "numpy": (features, labels),
         "tensor": (torch.tensor(features, dtype=torch.float32), torch.tensor(labels, dtype=torch.int64)),
+        # numpy's default integer on Windows before numpy 2; cross_entropy wants int64 targets
+        "int32": (features.astype(np.float32), labels.astype(np.int32)),
     }
     out: dict[str, Any] = {"n": n, "features": features.astype(np.float32).astype(np.float64),
                            "labels": labels}

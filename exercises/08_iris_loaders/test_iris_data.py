@@ -65,7 +65,9 @@ def test_dataset_items(student):
     out = student.probe("dataset_items", seed=3)
     n = out["n"]
     for kind, source in (("numpy", "numpy arrays (float64 features, int64 labels)"),
-                         ("tensor", "tensors (float32 features, int64 labels)")):
+                         ("tensor", "tensors (float32 features, int64 labels)"),
+                         ("int32", "numpy arrays of float32 features and int32 labels (numpy's default integer "
+                                   "on Windows)")):
         info = out[kind]
         expect(info["error"] is None, f"IrisDataset built from {source} to work", info["error"] or "",
                cause=likely_cause(info["error"] or ""),
@@ -89,7 +91,8 @@ def test_dataset_items(student):
             expect(y.get("dtype") == "int64" and y.get("shape") == [] and y.get("device") == "cpu",
                    f"dataset[{i}][1]: an int64 CPU tensor of shape () (built from {source})",
                    f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
-                   cause="labels converted to float, or the label returned as a Python int, a list, or "
+                   cause="the labels kept the dtype they came with (int32 here)" if y.get("dtype") == "int32" else
+                         "labels converted to float, or the label returned as a Python int, a list, or "
                          "labels[index:index + 1]",
                    fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and return self.labels[index]")
             expect(np.allclose(np.asarray(item["x_values"]), out["features"][i], atol=1e-6)

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentModule
+from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
 
@@ -84,6 +84,7 @@ class DatasetItems(TypedDict):
     labels: Any
     numpy: Any
     tensor: Any
+    int32: Any
 
 
 @probe
@@ -95,6 +96,8 @@ def dataset_items(student: StudentModule, *, device: str, seed: int, n: int = 9)
     sources = {
         "numpy": (features, labels),
         "tensor": (torch.tensor(features, dtype=torch.float32), torch.tensor(labels, dtype=torch.int64)),
+        # numpy's default integer on Windows before numpy 2; cross_entropy wants int64 targets
+        "int32": (features.astype(np.float32), labels.astype(np.int32)),
     }
     out: dict[str, Any] = {"n": n, "features": features.astype(np.float32).astype(np.float64),
                            "labels": labels}
@@ -267,6 +270,40 @@ def device_run(student: StudentModule, *, device: str, seed: int) -> DeviceRun:
         except Exception as exc:  # noqa: BLE001 - a device error is an observation here
             error = f"{type(exc).__name__}: {exc}"
     return {"model_device": target, "forwards": fwd.as_list(), "error": error, "stopped_early": target == "meta"}
+
+
+class LabelsDeviceRun(TypedDict):
+    """What `labels_device_run` returns."""
+
+    model_device: str
+    forwards: int
+    mismatch: str | None
+    error: str | None
+
+
+@probe
+def labels_device_run(student: StudentModule, *, device: str, seed: int) -> LabelsDeviceRun:
+    """train_with_loaders to the end of one epoch with the model on the accelerator (or `meta`) and CPU loaders.
+
+    Labels left on the CPU meet the model's output in the loss and raise a device mismatch. On `meta` a correct
+    function fails later, at `.item()`: only a mismatch counts here.
+    """
+    target = probe_device(device)
+    train, val, _ = _grader_loaders(seed, 16, 10)
+    model = mlp(seed, n_hidden=16, device=target)
+    mismatch = error = None
+    with ForwardRecorder(model) as fwd:
+        try:
+            student.call("train_with_loaders", model, train, val, n_epochs=1, lr=1e-3)
+        except (NotImplementedError, StudentIssue):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
+            text = f"{type(exc).__name__}: {exc}"
+            if "not on the expected device" in text or "same device" in text:
+                mismatch = text
+            elif not fwd.calls:
+                error = text
+    return {"model_device": target, "forwards": len(fwd.calls), "mismatch": mismatch, "error": error}
 
 
 def _artist_points(ax: Any) -> list[tuple[float, float, tuple]]:

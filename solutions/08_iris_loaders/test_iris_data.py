@@ -65,7 +65,9 @@ def test_dataset_items(student):
     out = student.probe("dataset_items", seed=3)
     n = out["n"]
     for kind, source in (("numpy", "numpy arrays (float64 features, int64 labels)"),
-                         ("tensor", "tensors (float32 features, int64 labels)")):
+                         ("tensor", "tensors (float32 features, int64 labels)"),
+                         ("int32", "numpy arrays of float32 features and int32 labels (numpy's default integer "
+                                   "on Windows)")):
         info = out[kind]
         expect(info["error"] is None, f"IrisDataset built from {source} to work", info["error"] or "",
                cause=likely_cause(info["error"] or ""),
@@ -89,7 +91,8 @@ def test_dataset_items(student):
             expect(y.get("dtype") == "int64" and y.get("shape") == [] and y.get("device") == "cpu",
                    f"dataset[{i}][1]: an int64 CPU tensor of shape () (built from {source})",
                    f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
-                   cause="labels converted to float, or the label returned as a Python int, a list, or "
+                   cause="the labels kept the dtype they came with (int32 here)" if y.get("dtype") == "int32" else
+                         "labels converted to float, or the label returned as a Python int, a list, or "
                          "labels[index:index + 1]",
                    fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and return self.labels[index]")
             expect(np.allclose(np.asarray(item["x_values"]), out["features"][i], atol=1e-6)
@@ -328,4 +331,13 @@ def test_train_matches_reference(student, reference):
 
 
 _TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD"}
+
+
+def test_labels_reach_model_device(student):
+    out = student.probe("labels_device_run", seed=7)
+    expect(out["forwards"], f"train_with_loaders to run the model on {out['model_device']}",
+           f"it failed before any forward pass: {out['error']}")
+    expect(out["mismatch"] is None, f"the labels of each batch on the model's device ({out['model_device']}) too",
+           f"{out['mismatch']}", cause="only x_batch was moved; y_batch stayed on the CPU and met the model's output "
+           "in the loss", fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
 ### END HIDDEN TESTS
