@@ -24,6 +24,10 @@ from autograder.reports.terminal import LiveCheck, make_console, print_grade, pr
 from autograder.runner.session import GraderError, Session
 from autograder.sandbox import SandboxUnavailable
 
+# `check --watch`: re-check once the files have been quiet this long (watchfiles' default is 50 ms; an editor's
+# save is one write, or a few within a millisecond or two)
+WATCH_STEP_MS = 15
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pytorch-step-by-step-kit")
 def main() -> None:
@@ -83,7 +87,7 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
         from watchfiles import watch as watch_files
 
         console.print(Text("watching exercises/ for changes (Ctrl-C to stop)", style="dim"))
-        for _ in watch_files(folder, watch_filter=lambda _c, path: path.endswith(".py")):
+        for _ in watch_files(folder, watch_filter=lambda _c, path: path.endswith(".py"), step=WATCH_STEP_MS):
             console.rule()
             run_once(None)
     finally:
