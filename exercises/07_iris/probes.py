@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.observe.devices import probe_device
+from autograder.observe.devices import mismatch_run, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
 from autograder.observe.student import StudentIssue, StudentModule

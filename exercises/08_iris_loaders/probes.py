@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from autograder.observe.devices import probe_device
+from autograder.observe.devices import mismatch_run, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentIssue, StudentModule
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 

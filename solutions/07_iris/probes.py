@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.observe.devices import probe_device
+from autograder.observe.devices import mismatch_run, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
 from autograder.observe.student import StudentIssue, StudentModule
@@ -398,16 +398,4 @@ def labels_device_run(student: StudentModule, *, device: str, seed: int, functio
     target = probe_device(device)
     model = mlp(seed, n_hidden=16, device=target)
     args: dict[str, Any] = {"n_epochs": 2, "lr": 1e-3} if function == "train" else {}
-    mismatch = error = None
-    with ForwardRecorder(model) as fwd:
-        try:
-            student.call(function, model, x, y, **args)
-        except (NotImplementedError, StudentIssue):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
-            text = f"{type(exc).__name__}: {exc}"
-            if "not on the expected device" in text or "same device" in text:
-                mismatch = text
-            elif not fwd.calls:
-                error = text
-    return {"model_device": target, "forwards": len(fwd.calls), "mismatch": mismatch, "error": error}
+    return mismatch_run(student, function, model, x, y, **args)

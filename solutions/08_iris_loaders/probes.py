@@ -11,10 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from autograder.observe.devices import probe_device
+from autograder.observe.devices import mismatch_run, probe_device
 from autograder.observe.plain import describe, float_list, state_dict, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentIssue, StudentModule
+from autograder.observe.student import StudentModule
 from autograder.probes import probe
 
 
@@ -291,19 +291,7 @@ def labels_device_run(student: StudentModule, *, device: str, seed: int) -> Labe
     target = probe_device(device)
     train, val, _ = _grader_loaders(seed, 16, 10)
     model = mlp(seed, n_hidden=16, device=target)
-    mismatch = error = None
-    with ForwardRecorder(model) as fwd:
-        try:
-            student.call("train_with_loaders", model, train, val, n_epochs=1, lr=1e-3)
-        except (NotImplementedError, StudentIssue):
-            raise
-        except Exception as exc:  # noqa: BLE001 - the kind of error is the observation
-            text = f"{type(exc).__name__}: {exc}"
-            if "not on the expected device" in text or "same device" in text:
-                mismatch = text
-            elif not fwd.calls:
-                error = text
-    return {"model_device": target, "forwards": len(fwd.calls), "mismatch": mismatch, "error": error}
+    return mismatch_run(student, "train_with_loaders", model, train, val, n_epochs=1, lr=1e-3)
 
 
 def _artist_points(ax: Any) -> list[tuple[float, float, tuple]]:
