@@ -28,6 +28,7 @@ from autograder.sandbox import SandboxUnavailable
 # save is one write, or a few within a millisecond or two)
 WATCH_STEP_MS = 15
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="pytorch-step-by-step-kit")
 def main() -> None:

@@ -246,7 +246,7 @@ def compare(case: Case, report: GradeReport) -> list[str]:
     return problems
 
 
-def missing_requirement(case: Case) -> str | None:
+def _missing_requirement(case: Case) -> str | None:
     """Why this machine cannot grade the case as it asks (None when it can)."""
     if "bwrap" in case.requires:
         try:
@@ -304,7 +304,7 @@ def check_case(name: str, warm: WarmSandboxes) -> None:
     """Grade the case in its warm sandbox and fail (AssertionError) on any difference from its expectations or any
     trace it left; skip (visibly) a case this machine cannot grade as it asks."""
     case = load_case(name)
-    reason = missing_requirement(case)
+    reason = _missing_requirement(case)
     if reason:
         pytest.skip(reason)
     submission, sessions = warm.place(case)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import ast
 import atexit
-import contextlib
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Literal
+from unittest import mock
 
 import pytest
 
@@ -36,19 +35,9 @@ _PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warning
                 "--noconftest", "--capture=no", "--import-mode=importlib", "-c", "/dev/null"]
 
 
-@contextlib.contextmanager
-def _no_plugin_autoload() -> Iterator[None]:
-    """No pytest11 plugin of the environment joins the checks' run (pytest-randomly would reseed and reorder them,
-    a rerun plugin would retry failed checks); only the grading plugin does."""
-    before = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = before
+# No pytest11 plugin of the environment joins the checks' run (pytest-randomly would reseed and reorder them, a rerun
+# plugin would retry failed checks): only the grading plugin does.
+_NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
@@ -126,7 +115,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
         keyword += ["-x"] if first_failure else []
-        with _no_plugin_autoload():
+        with mock.patch.dict(os.environ, _NO_PLUGIN_AUTOLOAD):
             code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword,
                                 *map(str, test_files.values())], plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
