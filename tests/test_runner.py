@@ -270,9 +270,9 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
     import torch
     from torch.nn.modules import module as hooks
 
-    from autograder.runner.child import _Instruments
+    from autograder.runner.child import Instruments
 
-    before = _Instruments()
+    before = Instruments()
     assert before.changes() == []
     handle = torch.nn.modules.module.register_module_forward_pre_hook(lambda module, args: None)
     original = torch.is_grad_enabled
@@ -290,6 +290,37 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
     finally:
         hooks._global_forward_pre_hooks = registry
     assert before.changes() == []
+
+
+# --- the reference's memo -----------------------------------------------------------------------------------
+
+def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_arrays() -> None:
+    """Observations are memoized by the exact request: two arrays that print alike (numpy summarises long
+    arrays as `[0. 1. 2. ... 1997. 1998. 1999.]`) are two requests."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from autograder.checks.handles import ExerciseHandle
+    from autograder.course.schema import Check, Exercise
+
+    sent: list[dict] = []
+
+    def run(request: dict) -> dict:
+        sent.append(request)
+        return {"status": "ok", "value": float(request["kwargs"]["x"].sum()), "duration": 0.0}
+
+    exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"],
+                        checks=[Check(id="c", title="c", points=1)])
+    handle = ExerciseHandle(SimpleNamespace(run=run), exercise, Path("probes.py"), "cpu",  # type: ignore[arg-type]
+                            label="reference", memo={})
+    first = np.arange(2000, dtype=np.float64)
+    second = first.copy()
+    second[1000] = -1.0
+    assert str(first) == str(second)
+    assert handle.probe("p", x=first) == first.sum()
+    assert handle.probe("p", x=second) == second.sum()
+    assert handle.probe("p", x=first.copy()) == first.sum()
+    assert len(sent) == 2
 
 
 # --- what a hang costs --------------------------------------------------------------------------------------

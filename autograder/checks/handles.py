@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from autograder.checks.problems import StudentProblem, problem_from_response
 from autograder.course.schema import Exercise
+from autograder.runner import codec
 from autograder.runner.session import GraderError, Session
 
 
@@ -94,9 +94,10 @@ class ExerciseHandle:
                                                 f"{BUDGET_FACTOR:g}× the time of the checks that ran) is spent: "
                                                 "an earlier check waited for code that never returned")
             request["timeout"] = min(limit, budget.remaining())
-        key = json.dumps(request, sort_keys=True, default=str)
-        if self._memo is not None and cache and key in self._memo:
-            return self._memo[key]
+        memo = self._memo if cache else None
+        key = codec.encode(request).decode() if memo is not None else ""  # exact, arrays included
+        if memo is not None and key in memo:
+            return memo[key]
         response = self.session.run(request)
         self.last_duration = response.get("duration")
         if response.get("output"):
@@ -107,8 +108,8 @@ class ExerciseHandle:
         if response.get("status") == "grader_error":
             raise GraderError(response["message"])
         if response.get("status") == "ok":
-            if self._memo is not None and cache:
-                self._memo[key] = response["value"]
+            if memo is not None:
+                memo[key] = response["value"]
             return response["value"]
         problem = problem_from_response(response, memory_mb=self.session.limits.memory_mb)
         if self.label == "reference":

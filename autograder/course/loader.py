@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import typing
 from pathlib import Path
@@ -34,6 +35,13 @@ def load_course(path: Path) -> Course:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ManifestError([f"{path}: cannot read the course manifest ({error.strerror})"]) from None
+    return _parse(text, path)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse(text: str, path: Path) -> Course:
+    """The course a manifest's text describes (a Course is immutable: `check --watch` re-reads course.yml on
+    every save, and parsing and validating it takes a few tens of milliseconds)."""
     try:
         root = yaml.compose(text, Loader=_LOADER)
         data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader

@@ -115,8 +115,11 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         plugin.start(submission, reference=bool(compared))
         keyword = ["-k", "not (" + " or ".join(f"test_{c}" for c in skip) + ")"] if skip else []
         keyword += ["-x"] if first_failure else []
+        # --confcutdir: pytest collects every folder from there down to each test file, listing each one's
+        # entries (by default from the filesystem's root: all of /tmp, or of a student's home folder).
+        confcutdir = os.path.commonpath([str(path.parent) for path in test_files.values()])
         with mock.patch.dict(os.environ, _NO_PLUGIN_AUTOLOAD):
-            code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), *keyword,
+            code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), "--confcutdir", confcutdir, *keyword,
                                 *map(str, test_files.values())], plugins=[plugin])
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()

@@ -42,9 +42,13 @@ def _wrapped_by_dynamo(space: Any, name: str, saved: Any) -> bool:
         getattr(getattr(space, name, None), "__wrapped__", None) is saved
 
 
-class _Instruments:
+class Instruments:
     """What the grader observes with, as it was before the student's code ran: torch's namespaces, the
-    contents of torch's global hook registries, and the grader's own modules and the classes they define."""
+    contents of torch's global hook registries, and the grader's own modules and the classes they define.
+
+    The fork server takes this snapshot once, before it forks any child (nothing submitted ever runs in the
+    server), and each child inherits it: taken in every child, it cost about 20 ms a probe (allocating the
+    copies there touches thousands of pages shared with the server)."""
 
     def __init__(self) -> None:
         torch_spaces = _torch_namespaces()
@@ -59,6 +63,10 @@ class _Instruments:
                            for name, value in vars(space).items()
                            if name.startswith("_global_") and isinstance(value, dict)]
 
+    def covers(self, module: types.ModuleType) -> bool:
+        """Whether the snapshot holds that module."""
+        return any(space is module for space, _ in self.spaces)
+
     def restore_torch(self) -> None:
         """Put back every attribute of torch's namespaces that the student's import replaced or deleted,
         remove what it added to the classes (an added ``torch.Tensor.item`` would hide the inherited one),
@@ -66,7 +74,7 @@ class _Instruments:
         for space, saved in self.torch_spaces:
             current = vars(space)
             for name, value in saved.items():
-                if current.get(name, _Instruments) is not value:
+                if current.get(name, Instruments) is not value:
                     setattr(space, name, value)
             if isinstance(space, type):
                 for name in [name for name in current if name not in saved]:
@@ -83,7 +91,7 @@ class _Instruments:
             current = vars(space)
             label = getattr(space, "__name__", repr(space))
             found += [f"{label}.{name}" for name, value in saved.items()
-                      if current.get(name, _Instruments) is not value and not _wrapped_by_dynamo(space, name, value)]
+                      if current.get(name, Instruments) is not value and not _wrapped_by_dynamo(space, name, value)]
             if isinstance(space, type) or space.__name__.startswith("autograder"):  # torch's modules gain submodules
                 found += [f"{label}.{name} (added)" for name in current if name not in saved and name not in _CACHES]
         for name, registry, saved in self.registries:
@@ -148,8 +156,11 @@ def _skip_timed_out(module: types.ModuleType, timed_out: dict[str, float]) -> No
             setattr(module, name, skipped)
 
 
-def run(request: dict[str, Any]) -> dict[str, Any]:
-    """Run the probe a request names against the student's module; never raises."""
+def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[str, Any]:
+    """Run the probe a request names against the student's module; never raises.
+
+    pristine: the fork server's snapshot of the instruments; taken afresh here when not given, or when the probe
+    file was loaded in this child (the server had not preloaded it: it and what it imports came after the snapshot)."""
     root = Path(request["submission"]).resolve()
     try:
         probe = find_probe(Path(request.get("probes") or "probes.py"), request["probe"])
@@ -161,7 +172,8 @@ def run(request: dict[str, Any]) -> dict[str, Any]:
                 "message": f"{request['exercise']}/{request['module']} was not found in the submission",
                 "where": None, "calling": None, "exc_type": None}
     declared_fields(probe)  # resolved now: its module leaves sys.modules below
-    pristine = _Instruments()
+    if pristine is None or not pristine.covers(sys.modules[probe.__module__]):
+        pristine = Instruments()
     refused = guard.install(root, own_files=(probe.__code__.co_filename,))
     guard.hide_grader_modules()
     try:

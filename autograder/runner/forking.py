@@ -42,7 +42,7 @@ def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) -> None:
+def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], pristine: child.Instruments) -> None:
     """Body of a forked child: set itself up, wait for its one request, run it, send the result; never returns."""
     try:
         os.setsid()
@@ -62,14 +62,15 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int]) 
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
         faulthandler.register(_STACK_SIGNAL, file=open(STACK_FILE, "w"), all_threads=False)  # noqa: SIM115
-        warmup.warm_up()
+        pristine.changes()  # touches the pages the check after the probe compares (shared with the server)
+        warmup.warm_up(stop=lambda: bool(select.select([request_fd], [], [], 0)[0]))
         request = codec.receive(request_fd)
         os.close(request_fd)
         if request is None:  # discarded before it was used
             return
         open(RECEIVED_MARKER, "x").close()
         _seed_everything(int(request.get("seed", 0)))
-        result = child.run(request)
+        result = child.run(request, pristine)
         try:
             codec.send(result_fd, result)
         except codec.CodecError as exc:
@@ -192,6 +193,7 @@ class ForkServer:
         self.private_fds = private_fds
         self.keep = keep
         self.unreaped: set[int] = set()
+        self.pristine = child.Instruments()  # before the first fork: every child inherits it
         self.spare = self._spawn()
 
     def _spawn(self, busy: _Child | None = None) -> _Child:
@@ -202,7 +204,7 @@ class ForkServer:
         pid = os.fork()
         if pid == 0:
             inherited = [*self.private_fds, request_w, result_r, *((busy.result_fd,) if busy else ())]
-            _child(request_r, result_w, workdir, inherited)
+            _child(request_r, result_w, workdir, inherited, self.pristine)
         os.close(request_r)
         os.close(result_w)
         return _Child(pid, request_w, result_r, workdir)
