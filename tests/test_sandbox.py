@@ -169,6 +169,7 @@ print(json.dumps({{
     "read": open({str(ro / "given.txt")!r}).read(),
     "ro_write": attempt({str(ro / "new.txt")!r}),
     "rw_write": attempt({str(rw / "out.txt")!r}),
+    "elsewhere": [attempt(path) for path in ("/planted.py", "/tmp/planted.py", {str(tmp_path / "planted.py")!r})],
 }}))
 """
     out, err, rc = finish(start(code, bwrap_level, read_only=(ro,), writable=(rw,)))
@@ -179,6 +180,9 @@ print(json.dumps({{
     assert result["ro_write"] in (os.strerror(30), os.strerror(13))  # EROFS / EACCES
     assert result["rw_write"] == "written" and (rw / "out.txt").read_text() == "x"
     assert not (ro / "new.txt").exists()
+    # nothing but the writable binds takes writes: not the sandbox's root or /tmp, nor the folders made there to hold
+    # the binds (a module left in one on sys.path would be imported by the grader's processes)
+    assert result["elsewhere"] == [os.strerror(30)] * 3  # EROFS
 
 
 def test_no_network_no_capabilities(start: Start, bwrap_level: IsolationLevel) -> None:

@@ -139,9 +139,20 @@ def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
         server.finish(done)
 
 
+def _drop_writable_import_paths() -> None:
+    """Take the sandbox's writable folder off sys.path: `python -m` puts the working folder first there, and a child
+    could leave a module in it for this server, its successor (which imports the later exercises' libraries while
+    children run) or a later child to import in place of a library, before any snapshot of the instruments."""
+    writable = [os.path.join(os.path.realpath(folder), "") for folder in (os.getcwd(), os.environ.get("TMPDIR"))
+                if folder]
+    sys.path[:] = [entry for entry in sys.path
+                   if entry and not os.path.join(os.path.realpath(entry), "").startswith(tuple(writable))]
+
+
 def main() -> None:
     """Preload the first stage, say ready, serve; the plan (see preload.py) comes from the parent in
     AUTOGRADER_PRELOAD."""
+    _drop_writable_import_paths()
     protocol_fds = (os.dup(0), os.dup(1))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)

@@ -72,7 +72,10 @@ def bwrap_command(bwrap: str, argv: Sequence[str], *, binds: Sequence[Bind],
            "--tmpfs", "/tmp"]
     for flag, path in binds:
         cmd += [flag, str(path), str(path)]
-    cmd += ["--chdir", str(cwd), "--clearenv"]
+    # bwrap's root and /tmp are tmpfs the sandbox may write to, and so are the folders it creates in them for the
+    # binds (/work/main for /work/main/autograder, say, which is on PYTHONPATH). Read-only: only the binds marked
+    # writable take writes, and no module can be left where the grader's processes import from.
+    cmd += ["--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     return [*cmd, "--", *argv]
