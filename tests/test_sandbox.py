@@ -63,8 +63,8 @@ def start() -> Iterator[Start]:
     before = set(leftover_cgroups())
 
     def _start(code: str, level: IsolationLevel, *, limits: Limits = Limits(), env: dict[str, str] | None = None,
-               read_only: tuple[Path, ...] = (), writable: tuple[Path, ...] = ()) -> Sandbox:
-        sandbox = Sandbox.start([PY, "-c", code], read_only=read_only, writable=writable,
+               read_only: tuple[Path, ...] = (), scratch: tuple[Path, ...] = ()) -> Sandbox:
+        sandbox = Sandbox.start([PY, "-c", code], read_only=read_only, scratch=scratch,
                                 env=BASE_ENV if env is None else env, limits=limits, level=level, cwd=Path("/"))
         started.append(sandbox)
         return sandbox
@@ -157,9 +157,12 @@ def test_filesystem_allowlist(start: Start, bwrap_level: IsolationLevel, tmp_pat
     (ro / "given.txt").write_text("input")
     code = f"""
 import json, os
-def attempt(path):
+def attempt(path, megabytes=0):
     try:
-        open(path, "w").write("x")
+        with open(path, "wb") as f:
+            f.write(b"x")
+            for _ in range(megabytes):
+                f.write(bytes(2**20))
         return "written"
     except OSError as exc:
         return os.strerror(exc.errno)
@@ -169,20 +172,27 @@ print(json.dumps({{
     "read": open({str(ro / "given.txt")!r}).read(),
     "ro_write": attempt({str(ro / "new.txt")!r}),
     "rw_write": attempt({str(rw / "out.txt")!r}),
-    "elsewhere": [attempt(path) for path in ("/planted.py", "/tmp/planted.py", {str(tmp_path / "planted.py")!r})],
+    "rw_read": open({str(rw / "out.txt")!r}).read(),
+    "elsewhere": [attempt(path) for path in ("/planted.py", "/tmp/planted.py", {str(tmp_path / "planted.py")!r},
+                                             "/dev/planted")],
+    "floods": [attempt(path, megabytes=12) for path in ({str(rw / "flood")!r}, "/dev/shm/flood")],
 }}))
 """
-    out, err, rc = finish(start(code, bwrap_level, read_only=(ro,), writable=(rw,)))
+    out, err, rc = finish(start(code, bwrap_level, read_only=(ro,), scratch=(rw,), limits=Limits(scratch_mb=8)))
     assert rc == 0, err
     result = json.loads(out)
     assert result["hidden"] is False and result["shadow"] is False
     assert result["read"] == "input"
     assert result["ro_write"] in (os.strerror(30), os.strerror(13))  # EROFS / EACCES
-    assert result["rw_write"] == "written" and (rw / "out.txt").read_text() == "x"
     assert not (ro / "new.txt").exists()
-    # nothing but the writable binds takes writes: not the sandbox's root or /tmp, nor the folders made there to hold
-    # the binds (a module left in one on sys.path would be imported by the grader's processes)
-    assert result["elsewhere"] == [os.strerror(30)] * 3  # EROFS
+    # the scratch folder takes writes, in a tmpfs of the sandbox's own: the host's folder stays empty
+    assert result["rw_write"] == "written" and result["rw_read"] == "x"
+    assert list(rw.iterdir()) == []
+    # nothing else takes writes: not the sandbox's root, /tmp or /dev, nor the folders made there to hold the mounts
+    # (a module left in one on sys.path would be imported by the grader's processes)
+    assert result["elsewhere"] == [os.strerror(30)] * 4  # EROFS
+    # and the writable folders are capped (here 8 MiB each), so no flood reaches the host's disk or memory
+    assert result["floods"] == [os.strerror(28)] * 2  # ENOSPC
 
 
 def test_no_network_no_capabilities(start: Start, bwrap_level: IsolationLevel) -> None:

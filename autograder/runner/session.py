@@ -89,7 +89,7 @@ class Session:
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
             [sys.executable, "-m", "autograder.runner.server"],
-            read_only=[package, self.submission, probes], writable=[Path(self._workdir)],
+            read_only=[package, self.submission, probes], scratch=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()
         threading.Thread(target=self._drain_stderr, args=(self._sandbox,), daemon=True).start()

@@ -19,7 +19,7 @@ NAMESPACE_FLAGS = (
     "--die-with-parent", "--new-session", "--cap-drop", "ALL",
 )
 
-Bind = tuple[str, Path]  # (bwrap flag, host path mounted at the same path inside)
+Mount = tuple[str, Path]  # ("--ro-bind", a host path shown at the same path) or ("--tmpfs", a private scratch folder)
 # NVIDIA's device nodes: without them torch inside the sandbox sees no GPU
 GPU_DEVICE_GLOBS = ("nvidia[0-9]*", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-caps/*")
 
@@ -59,23 +59,38 @@ def interpreter_roots(python: str) -> tuple[Path, ...]:
     return tuple(dict.fromkeys(roots + [root.resolve() for root in roots]))
 
 
-def binds(read_only: Iterable[Path], writable: Iterable[Path]) -> list[Bind]:
-    """Bind list ordered parents first, so a deeper bind (e.g. writable inside read-only) wins."""
-    wanted = [("--ro-bind", Path(p)) for p in read_only] + [("--bind", Path(p)) for p in writable]
-    return sorted(wanted, key=lambda bind: len(bind[1].parts))
+def mounts(read_only: Iterable[Path], scratch: Iterable[Path]) -> list[Mount]:
+    """Read-only binds of host folders, and private scratch folders (a tmpfs each: what is written there never
+    reaches the host's disk), ordered parents first so that a deeper mount wins."""
+    wanted = [("--ro-bind", Path(p)) for p in read_only] + [("--tmpfs", Path(p)) for p in scratch]
+    return sorted(wanted, key=lambda mount: len(mount[1].parts))
 
 
-def bwrap_command(bwrap: str, argv: Sequence[str], *, binds: Sequence[Bind],
+@lru_cache(maxsize=4)
+def caps_tmpfs_size(bwrap: str) -> bool:
+    """Whether this bwrap has --size (0.7 and later): without it a scratch tmpfs is bounded only by the memory
+    cgroup, where there is one."""
+    try:
+        out = subprocess.run([bwrap, "--help"], env={}, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return "--size" in out
+
+
+def bwrap_command(bwrap: str, argv: Sequence[str], *, mounts: Sequence[Mount], scratch_mb: int,
                   env: Mapping[str, str], cwd: Path) -> list[str]:
     """Full bwrap argv: namespaces, no caps, allowlisted filesystem, exactly ``env``, then ``argv``."""
+    size = ["--size", str(scratch_mb * 1024 * 1024)] if caps_tmpfs_size(bwrap) else []
     cmd = [bwrap, *NAMESPACE_FLAGS, *system_mounts(), "--proc", "/proc", "--dev", "/dev", *gpu_mounts(),
            "--tmpfs", "/tmp"]
-    for flag, path in binds:
-        cmd += [flag, str(path), str(path)]
-    # bwrap's root and /tmp are tmpfs the sandbox may write to, and so are the folders it creates in them for the
-    # binds (/work/main for /work/main/autograder, say, which is on PYTHONPATH). Read-only: only the binds marked
-    # writable take writes, and no module can be left where the grader's processes import from.
-    cmd += ["--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
+    for flag, path in mounts:
+        cmd += [*size, "--tmpfs", str(path)] if flag == "--tmpfs" else [flag, str(path), str(path)]
+    cmd += [*size, "--tmpfs", "/dev/shm"]
+    # bwrap's root, /tmp and /dev are tmpfs the sandbox could write to without limit (host memory), and so are the
+    # folders bwrap makes in them to hold the mounts (the folder holding the grader's package, say, which is on
+    # PYTHONPATH). Read-only: only the scratch folders take writes, each capped, and no module can be left
+    # where the grader's processes import from.
+    cmd += ["--remount-ro", "/dev", "--remount-ro", "/tmp", "--remount-ro", "/", "--chdir", str(cwd), "--clearenv"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
     return [*cmd, "--", *argv]

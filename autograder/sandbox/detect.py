@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .bwrap import bwrap_command
+from .bwrap import bwrap_command, caps_tmpfs_size
 from .cgroups import CgroupError, Cgroup, find_layout
 from .limits import Limits
 
@@ -34,9 +34,14 @@ class IsolationLevel:
 
     def describe(self, limits: Limits) -> str:
         """The description plus the concrete limits in force."""
+        text = self.description
+        if self.name == "bwrap":
+            bwrap = find_bwrap()
+            text += (f"; a private {limits.scratch_mb} MiB work folder" if bwrap and caps_tmpfs_size(bwrap)
+                     else "; a private work folder (this bwrap cannot cap its size)")
         if self.cgroups:
-            return f"{self.description}; cgroup memory {limits.memory_mb} MiB and {limits.max_processes} pids"
-        return f"{self.description}; rlimits only (memory {limits.memory_mb} MiB per process)"
+            return f"{text}; cgroup memory {limits.memory_mb} MiB and {limits.max_processes} pids"
+        return f"{text}; rlimits only (memory {limits.memory_mb} MiB per process)"
 
 
 def detect_isolation(require: str | None = None) -> IsolationLevel:
@@ -85,7 +90,7 @@ def bwrap_problem() -> str | None:
     bwrap, true = find_bwrap(), shutil.which("true")
     if bwrap is None or true is None:
         return "the bwrap executable is not installed"
-    cmd = bwrap_command(bwrap, [true], binds=(), env={}, cwd=Path("/"))
+    cmd = bwrap_command(bwrap, [true], mounts=(), scratch_mb=Limits().scratch_mb, env={}, cwd=Path("/"))
     try:
         done = subprocess.run(cmd, env={}, capture_output=True, text=True, timeout=PROBE_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as exc:

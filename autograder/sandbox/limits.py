@@ -20,6 +20,7 @@ class Limits:
     file_size_mb: int = 64
     open_files: int = 512
     cpu_seconds: int | None = None
+    scratch_mb: int = 512  # under bwrap, each writable folder (the work folder, /dev/shm) is a tmpfs of this size
 
 
 def rlimit_table(limits: Limits, *, with_nproc: bool) -> RlimitTable:

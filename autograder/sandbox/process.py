@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from .bwrap import binds, bwrap_command, interpreter_roots
+from .bwrap import bwrap_command, interpreter_roots, mounts
 from .cgroups import Cgroup, find_layout
 from .detect import IsolationLevel, SandboxUnavailable, find_bwrap
 from .limits import Limits, RlimitTable, apply_rlimits, rlimit_table
@@ -35,14 +35,17 @@ class Sandbox:
         self.pid = popen.pid
 
     @classmethod
-    def start(cls, argv: list[str], *, read_only: Sequence[Path], writable: Sequence[Path],
+    def start(cls, argv: list[str], *, read_only: Sequence[Path], scratch: Sequence[Path],
               env: Mapping[str, str], limits: Limits, level: IsolationLevel, cwd: Path) -> Sandbox:
-        """Start ``argv`` (argv[0]: absolute path of the python to run) with exactly ``env`` under ``level``."""
+        """Start ``argv`` (argv[0]: absolute path of the python to run) with exactly ``env`` under ``level``.
+
+        read_only: host folders the sandbox sees. scratch: folders it may write to; under bwrap each is a private
+        tmpfs of limits.scratch_mb at that path (the host folder stays empty), without bwrap the folder itself."""
         if not argv or not os.path.isabs(argv[0]):
             raise ValueError(f"argv[0] must be an absolute interpreter path, got {argv[:1]}")
         cgroup = _new_cgroup(limits) if level.cgroups else None
         try:
-            cmd, popen_env, popen_cwd = _command(argv, read_only, writable, env, level, cwd)
+            cmd, popen_env, popen_cwd = _command(argv, read_only, scratch, env, level, cwd, limits)
             popen = subprocess.Popen(
                 cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0,
                 env=popen_env, cwd=popen_cwd, close_fds=True, start_new_session=True,
@@ -128,8 +131,8 @@ def _new_cgroup(limits: Limits) -> Cgroup:
     return Cgroup.create(layout, limits)
 
 
-def _command(argv: Sequence[str], read_only: Sequence[Path], writable: Sequence[Path], env: Mapping[str, str],
-             level: IsolationLevel, cwd: Path) -> tuple[list[str], dict[str, str], Path]:
+def _command(argv: Sequence[str], read_only: Sequence[Path], scratch: Sequence[Path], env: Mapping[str, str],
+             level: IsolationLevel, cwd: Path, limits: Limits) -> tuple[list[str], dict[str, str], Path]:
     """(command, environment for Popen, cwd for Popen) for ``level``."""
     if level.name == "process":
         return list(argv), dict(env), cwd
@@ -138,9 +141,9 @@ def _command(argv: Sequence[str], read_only: Sequence[Path], writable: Sequence[
     bwrap = find_bwrap()
     if bwrap is None:
         raise SandboxUnavailable("bwrap is not installed")
-    mounts = binds([*interpreter_roots(argv[0]), *read_only], writable)
+    shown = mounts([*interpreter_roots(argv[0]), *read_only], scratch)
     # bwrap itself starts with an EMPTY environment: its pid-1 helper's /proc/1/environ is visible inside.
-    return bwrap_command(bwrap, argv, binds=mounts, env=env, cwd=cwd), {}, Path("/")
+    return bwrap_command(bwrap, argv, mounts=shown, scratch_mb=limits.scratch_mb, env=env, cwd=cwd), {}, Path("/")
 
 
 def _child_setup(cgroup: Cgroup | None, table: RlimitTable) -> Callable[[], None]:
