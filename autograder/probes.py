@@ -5,14 +5,13 @@ A probe is a function decorated with :func:`probe`: it takes the student-module 
 (:class:`~autograder.observe.student.StudentModule`) and keyword arguments sent by a check, runs the
 student's code on grader-owned inputs, and returns plain data (see ``runner/codec.py``) whose shape it
 declares as a ``TypedDict`` return annotation. The fork server loads the probe file of each exercise it
-grades (by path, never from a submission); a child looks the probe up by name before it imports the
+grades (never from a submission; the grader's files are sent as text, see :func:`provide_sources`); a child looks the probe up by name before it imports the
 student's module, and the result is compared with the declared fields before it is sent back. A
 missing probe or a result that does not match its type is a grader error, never the student's.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import types
 from functools import lru_cache
@@ -26,6 +25,7 @@ Probe = Callable[..., Any]
 _MARK = "__autograder_probe__"
 _MODULE_PREFIX = "autograder_probes_"
 _loaded: dict[Path, types.ModuleType] = {}
+_sources: dict[str, str] = {}
 
 
 class ProbeError(Exception):
@@ -48,16 +48,24 @@ def is_probe_module(name: str) -> bool:
     return name.startswith(_MODULE_PREFIX)
 
 
+def provide_sources(sources: dict[str, str]) -> None:
+    """The texts of probe files, by path, for :func:`load_probe_file`: the fork server gets the grader's probe files
+    this way, so that no file of the grader's is in view of the code it grades."""
+    _sources.update(sources)
+
+
 def load_probe_file(path: Path) -> types.ModuleType:
-    """Import a probe file once per process (the fork server does it before forking children)."""
+    """Import a probe file once per process (the fork server does it before forking children), from the text
+    provided for its path, else from the file."""
     path = path.resolve()
     if path not in _loaded:
-        spec = importlib.util.spec_from_file_location(module_name(path), path)
-        if spec is None or spec.loader is None:
-            raise ProbeError(f"{path} is not a Python file")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
+        source = _sources.get(str(path))
+        if source is None:
+            source = path.read_text(encoding="utf-8")
+        module = types.ModuleType(module_name(path))
+        module.__file__ = str(path)
+        sys.modules[module.__name__] = module
+        exec(compile(source, str(path), "exec"), vars(module))  # noqa: S102 - the grader's own probe file
         _loaded[path] = module
     return _loaded[path]
 

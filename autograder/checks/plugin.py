@@ -62,7 +62,7 @@ class GradingSetup:
     timeout: float | None = None       # overrides every check's time limit (seconds)
     shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
     preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
-    probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, shown read-only
+    probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, sent as text
     sessions: dict[Path, Session] = field(default_factory=dict)  # the caller's sandboxes: used, never closed
     listener: CheckListener | None = None
 

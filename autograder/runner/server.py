@@ -23,6 +23,7 @@ import signal
 import sys
 from typing import Any
 
+from autograder import probes
 from autograder.runner import codec, preload, warmup
 from autograder.runner.forking import ForkServer
 
@@ -157,6 +158,7 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
+    probes.provide_sources((codec.receive(protocol_fds[0]) or {}).get("probe_sources") or {})
     stages = json.loads(os.environ.get("AUTOGRADER_PRELOAD") or "null") or [[*preload.BASE, *preload.TRAINING]]
     ready = _preload(stages[0])
     gc.freeze()  # everything imported so far stays shared with the forked children (fewer copied pages)

@@ -56,8 +56,7 @@ class Session:
     def __init__(self, submission: Path, *, level: IsolationLevel, limits: Limits,
                  preload: Plan | None = None, probe_files: list[Path] | None = None) -> None:
         self.submission = submission.resolve()
-        self.probe_files = [path.resolve() for path in probe_files or []]  # copied into a read-only folder
-        self._probe_copies: dict[str, str] = {}  # a probe file's path -> its copy, which the sandbox sees
+        self.probe_files = [path.resolve() for path in probe_files or []]  # sent as text: the sandbox never sees them
         self.level = level
         self.limits = limits
         self.preload = preload
@@ -76,8 +75,7 @@ class Session:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
             "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
-            "AUTOGRADER_PRELOAD": json.dumps([[self._probe_copies.get(name, name) for name in stage]
-                                              for stage in self.preload] if self.preload else self.preload),
+            "AUTOGRADER_PRELOAD": json.dumps(self.preload),
         }
 
     def start(self) -> None:
@@ -85,26 +83,27 @@ class Session:
         if self._sandbox is not None:
             return
         self._workdir = tempfile.mkdtemp(prefix="autograder-")
-        probes = self._copy_probe_files(Path(self._workdir + "-probes"))
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
             [sys.executable, "-m", "autograder.runner.server"],
-            read_only=[package, self.submission, probes], scratch=[Path(self._workdir)],
+            read_only=[package, self.submission], scratch=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()
         threading.Thread(target=self._drain_stderr, args=(self._sandbox,), daemon=True).start()
         self.info = {}
+        # The grader's probe files go as text: the server loads them from memory, and no file of the grader's (they
+        # sit beside the solutions and hidden checks) is in view of the code it grades. Written from a thread (more
+        # than a pipe holds); the server reads it all before it says it is ready, so no request can come between.
+        sources = {str(path): path.read_text(encoding="utf-8") for path in self.probe_files}
+        threading.Thread(target=self._send_sources, args=(self._sandbox, sources), daemon=True).start()
 
-    def _copy_probe_files(self, folder: Path) -> Path:
-        """Copy the grader's probe files to `folder/<exercise>/probes.py`: the sandbox sees them there, read-only,
-        and never the folders they come from (which hold the solutions and the hidden checks)."""
-        folder.mkdir()
-        for path in self.probe_files:
-            copy = folder / path.parent.name / path.name
-            copy.parent.mkdir(exist_ok=True)
-            shutil.copyfile(path, copy)
-            self._probe_copies[str(path)] = str(copy)
-        return folder
+    @staticmethod
+    def _send_sources(sandbox: Sandbox, sources: dict[str, str]) -> None:
+        try:
+            sandbox.stdin.write(codec.frame({"probe_sources": sources}))
+            sandbox.stdin.flush()
+        except (OSError, ValueError):
+            pass  # the server is gone (ready() says why) or was closed meanwhile
 
     def _drain_stderr(self, sandbox: Sandbox) -> None:
         fd = sandbox.stderr.fileno()
@@ -139,8 +138,7 @@ class Session:
         self.ready()
         sandbox = self._sandbox
         assert sandbox is not None
-        probes = request.get("probes")
-        request = {**request, "submission": str(self.submission), "probes": self._probe_copies.get(probes, probes)}
+        request = {**request, "submission": str(self.submission)}
         try:
             sandbox.stdin.write(codec.frame(request))
             sandbox.stdin.flush()
@@ -171,7 +169,6 @@ class Session:
             self._sandbox = None
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
-            shutil.rmtree(self._workdir + "-probes", ignore_errors=True)
             self._workdir = None
         self.info = {}
 
