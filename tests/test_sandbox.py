@@ -354,3 +354,26 @@ def test_gpu_device_nodes_are_bound_only_where_they_exist(tmp_path: Path) -> Non
     bound = [args[i + 1] for i, arg in enumerate(args) if arg == "--dev-bind"]
     assert sorted(Path(p).name for p in bound) == ["nvidia-uvm", "nvidia0", "nvidiactl"]
     assert args[-3:] == ["--ro-bind", "/sys", "/sys"]
+
+
+@pytest.mark.parametrize("caps", [True, False])
+def test_scratch_folders_are_capped_where_bwrap_can_and_the_report_says_which(monkeypatch: pytest.MonkeyPatch,
+                                                                             caps: bool) -> None:
+    """bwrap before 0.7, or a setuid one, cannot cap a tmpfs's size: the command leaves --size out, the report says so."""
+    from autograder.sandbox import bwrap as bwrap_module
+
+    monkeypatch.setattr(bwrap_module, "caps_tmpfs_size", lambda _bwrap: caps)
+    monkeypatch.setattr(detect_module, "caps_tmpfs_size", lambda _bwrap: caps)
+    monkeypatch.setattr(detect_module, "find_bwrap", lambda: "/usr/bin/bwrap")
+    mounts = bwrap_module.mounts([Path("/kit/autograder")], [Path("/tmp/work")])
+    cmd = bwrap_module.bwrap_command("/usr/bin/bwrap", ["/usr/bin/true"], mounts=mounts, scratch_mb=8, env={},
+                                     cwd=Path("/tmp/work"))
+    scratch = [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--tmpfs"]
+    sized = [cmd[i + 3] for i, arg in enumerate(cmd) if arg == "--size"]
+    assert scratch == ["/tmp", "/tmp/work", "/dev/shm"]
+    assert sized == (["/tmp/work", "/dev/shm"] if caps else [])
+    assert all(cmd[i + 1] == str(8 * 2**20) for i, arg in enumerate(cmd) if arg == "--size")
+    level = detect_module._bwrap_level(cgroups=False)
+    described = level.describe(Limits(scratch_mb=8))
+    assert ("a private 8 MiB work folder" in described) == caps
+    assert ("cannot cap its size" in described) == (not caps)

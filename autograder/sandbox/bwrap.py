@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -68,9 +69,11 @@ def mounts(read_only: Iterable[Path], scratch: Iterable[Path]) -> list[Mount]:
 
 @lru_cache(maxsize=4)
 def caps_tmpfs_size(bwrap: str) -> bool:
-    """Whether this bwrap has --size (0.7 and later): without it a scratch tmpfs is bounded only by the memory
-    cgroup, where there is one."""
+    """Whether this bwrap can cap a tmpfs's size: --size came with bubblewrap 0.7, and a setuid bwrap refuses it.
+    Without it a scratch tmpfs is bounded only by the memory cgroup, where there is one."""
     try:
+        if os.stat(bwrap).st_mode & stat.S_ISUID:
+            return False
         out = subprocess.run([bwrap, "--help"], env={}, capture_output=True, text=True, timeout=30).stdout
     except (OSError, subprocess.TimeoutExpired):
         return False
