@@ -141,13 +141,12 @@ def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
 
 
 def _drop_writable_import_paths() -> None:
-    """Take the sandbox's writable folder off sys.path: `python -m` puts the working folder first there, and a child
-    could leave a module in it for this server, its successor (which imports the later exercises' libraries while
-    children run) or a later child to import in place of a library, before any snapshot of the instruments."""
-    writable = [os.path.join(os.path.realpath(folder), "") for folder in (os.getcwd(), os.environ.get("TMPDIR"))
-                if folder]
+    """Take the sandbox's writable folder, our working folder, off sys.path: `python -m` puts it first there, and a
+    child could leave a module in it for this server, its successor (which imports the later exercises' libraries
+    while children run) or a later child to import in place of a library, before any snapshot of the instruments."""
+    workdir = os.path.join(os.path.realpath(os.getcwd()), "")
     sys.path[:] = [entry for entry in sys.path
-                   if entry and not os.path.join(os.path.realpath(entry), "").startswith(tuple(writable))]
+                   if entry and not os.path.join(os.path.realpath(entry), "").startswith(workdir)]
 
 
 def main() -> None:
