@@ -25,7 +25,7 @@ Probe = Callable[..., Any]
 _MARK = "__autograder_probe__"
 _MODULE_PREFIX = "autograder_probes_"
 _loaded: dict[Path, types.ModuleType] = {}
-_sources: dict[str, str] = {}
+_compiled: dict[Path, types.CodeType] = {}
 
 
 class ProbeError(Exception):
@@ -48,26 +48,40 @@ def is_probe_module(name: str) -> bool:
     return name.startswith(_MODULE_PREFIX)
 
 
+def code_name(path: Path) -> str:
+    """The file name a probe file's code carries: no path of the kit (a traceback or a frame would show it)."""
+    return f"<probes of {path.resolve().parent.name}>"
+
+
 def provide_sources(sources: dict[str, str]) -> None:
-    """The texts of probe files, by path, for :func:`load_probe_file`: the fork server gets the grader's probe files
-    this way, so that no file of the grader's is in view of the code it grades."""
-    _sources.update(sources)
+    """Compile the texts of probe files, by path, for :func:`load_probe_file`; the texts are not kept. The fork server
+    gets the grader's probe files this way, before it forks any child, so that no file of the grader's is in view of
+    the code it grades, and no probe's source is in the memory a child inherits."""
+    for path, source in sources.items():
+        _compiled[Path(path).resolve()] = compile(source, code_name(Path(path)), "exec")
 
 
 def load_probe_file(path: Path) -> types.ModuleType:
-    """Import a probe file once per process (the fork server does it before forking children), from the text
-    provided for its path, else from the file."""
+    """Import a probe file once per process (the fork server does it before forking children), from the code
+    compiled for its path, else from the file."""
     path = path.resolve()
     if path not in _loaded:
-        source = _sources.get(str(path))
-        if source is None:
-            source = path.read_text(encoding="utf-8")
+        code = _compiled.get(path)
+        if code is None:
+            code = compile(path.read_text(encoding="utf-8"), code_name(path), "exec")
         module = types.ModuleType(module_name(path))
-        module.__file__ = str(path)
+        module.__file__ = code_name(path)
         sys.modules[module.__name__] = module
-        exec(compile(source, str(path), "exec"), vars(module))  # noqa: S102 - the grader's own probe file
+        exec(code, vars(module))  # noqa: S102 - the grader's own probe file
         _loaded[path] = module
     return _loaded[path]
+
+
+def forget_others(kept: Probe) -> None:
+    """Drop every probe file this process compiled or loaded, but the one of `kept` (a grading child needs one)."""
+    _compiled.clear()
+    for path in [p for p, module in _loaded.items() if module.__name__ != kept.__module__]:
+        del _loaded[path]
 
 
 def probes_of(module: types.ModuleType) -> dict[str, Probe]:

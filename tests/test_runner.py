@@ -78,7 +78,7 @@ def test_frames_travel_whole_over_a_pipe_and_end_cleanly() -> None:
 # --- what protects the grader's observations inside a grading child ---------------------------------------
 
 _ATTEMPTS = '''
-import ctypes, gc, importlib, inspect, json, os, sys, traceback
+import _imp, ctypes, gc, importlib, importlib.machinery, inspect, json, os, signal, sys, traceback
 
 attempts = {}
 
@@ -118,6 +118,55 @@ attempt("written by a library", lambda: __import__("pathlib").Path("mem-link").w
 attempt("compile as a library", lambda: compile("x = 1", json.__file__, "exec"))
 attempt("settrace", lambda: sys.settrace(None))
 attempt("own __code__", lambda: setattr(own, "__code__", (lambda: 1).__code__))
+attempt("the finder's defaults", lambda: sys.meta_path[0].find_spec.__defaults__)
+attempt("the finder's code", lambda: sys.meta_path[0].find_spec.__code__)
+attempt("a signal handler", lambda: signal.signal(signal.SIGUSR1, lambda signum, frame: leaked.append(frame)))
+attempt("a fresh _signal", lambda: _imp.create_builtin(importlib.machinery.ModuleSpec("_signal", None)))
+attempt("_signal reloaded", lambda: importlib.reload(sys.modules["_signal"]))
+attempt("_signal imported again", lambda: (sys.modules.pop("_signal"), importlib.import_module("_signal")))
+attempt("CPython's test helpers", lambda: importlib.import_module("_testcapi"))
+
+
+class Sneaky(str):
+    """A module name whose methods would run inside the audit hook if it used them."""
+
+    def __hash__(self):
+        leaked.append(sys._getframe(1))
+        return str.__hash__(self)
+
+    def __eq__(self, other):
+        leaked.append(sys._getframe(1))
+        return str.__eq__(self, other)
+
+    def startswith(self, *args):
+        leaked.append(sys._getframe(1))
+        return str.startswith(self, *args)
+
+    def partition(self, *args):
+        leaked.append(sys._getframe(1))
+        return str.partition(self, *args)
+
+
+class OwnPath:
+    def __fspath__(self):
+        return "/proc/self/mem"
+
+
+def lstat_lies():
+    real = os.lstat
+    os.lstat = lambda path, *args, **kwargs: real("/")  # "no link here"
+    try:
+        os.symlink("/proc/self/mem", "mem-link-2")
+        open("mem-link-2", "rb")
+    finally:
+        os.lstat = real
+
+
+leaked = []
+attempt("a str of its own", lambda: __import__(Sneaky("autograder.runner.guard")))
+attempt("a str of its own, for import_module", lambda: importlib.import_module(Sneaky("autograder.runner.guard")))
+attempt("a path of its own", lambda: open(OwnPath(), "rb"))
+attempt("os.lstat replaced", lstat_lies)
 '''
 
 _LEGITIMATE = '''
@@ -163,6 +212,11 @@ torch.optim.Adam(model.parameters()).step()
 list(DataLoader(TensorDataset(torch.ones(4, 2)), batch_size=2, shuffle=True))
 torch.save(model.state_dict(), "model.pt")
 torch.load("model.pt")
+from pathlib import Path
+Path("notes.txt").write_text("a path object")
+torch.save(model.state_dict(), Path("model-2.pt"))
+with open(Path("notes.txt")) as notes:
+    notes.read()
 '''
 
 _RUN_GUARDED = '''
@@ -174,11 +228,12 @@ import torch._dynamo  # the fork server has it imported before any child exists
 from autograder.runner import guard
 
 root = Path(sys.argv[1])
-refused = guard.install(root)
+guarded = guard.install(root)
 guard.hide_grader_modules()
 sys.path.insert(0, str(root))
 module = __import__(sys.argv[2])
-print(json.dumps({"attempts": getattr(module, "attempts", {}), "refused": refused()}))
+print(json.dumps({"attempts": getattr(module, "attempts", {}), "refused": guarded.refused(),
+                  "leaked": len(getattr(module, "leaked", ()))}))
 '''
 
 
@@ -202,6 +257,7 @@ def test_guard_refuses_submitted_code_the_means_to_reach_the_grader(tmp_path) ->
     assert seen["attempts"].pop("own __code__") == "allowed"  # its own functions are its business
     assert set(seen["attempts"].values()) == {"refused"}, seen["attempts"]
     assert len(seen["refused"]) >= len(seen["attempts"])
+    assert seen["leaked"] == 0  # no method of a str subclass it passed ran inside the audit hook
 
 
 @pytest.mark.slow
@@ -210,7 +266,7 @@ def test_guard_leaves_ordinary_library_use_alone(tmp_path) -> None:
     assert seen["refused"] == []
 
 
-def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() -> None:
+def test_recorder_hooks_are_sealed_and_notice_being_taken_out_of_torchs_registry() -> None:
     import torch
     from torch.nn.modules import module as hooks
 
@@ -221,17 +277,9 @@ def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() ->
     with ForwardRecorder(model) as added:
         model(torch.ones(3, 2))
         for hook in list(hooks._global_forward_pre_hooks.values()):
-            assert hook.__closure__ is None
+            assert hook.__closure__ is None and hook.__globals__ == {}  # nothing to reach but its defaults
             hook(model, (torch.ones(5, 2),))  # calling the hook itself only adds a record
     assert [c["batch"] for c in added.as_list()] == [3, 5]
-
-    with ForwardRecorder(model) as flipped:
-        model(torch.ones(3, 2))
-        records = next(v for h in hooks._global_forward_pre_hooks.values() for v in h.__defaults__
-                       if isinstance(v, list) and v)
-        records[0] = (records[0][0], False, *records[0][2:])
-    with pytest.raises(InstrumentsModified, match="changed after it was written"):
-        flipped.as_list()
 
     with ForwardRecorder(model) as cleared:
         hooks._global_forward_pre_hooks.clear()
@@ -240,28 +288,77 @@ def test_recorder_tapes_notice_records_changed_through_torchs_hook_registry() ->
         cleared.as_list()
 
 
-def test_a_recording_loss_handed_to_student_code_keeps_its_records_out_of_reach() -> None:
+def test_the_forward_recorder_observes_effects_not_flags_sampled_before_the_students_code() -> None:
+    """Gradients turned on by a hook of the model's own (after torch's global pre-hooks ran), or a layer left in
+    train mode during an eval-mode call, show in the record; hooks or a forward put on the grader's model fail."""
     import torch
 
-    from autograder.observe.recorders import RecordingLoss
+    from autograder.observe.recorders import ForwardRecorder
     from autograder.observe.student import InstrumentsModified
 
-    loss_fn = RecordingLoss()
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 1))
+    model.eval()
+    with ForwardRecorder(model) as honest, torch.no_grad():
+        model(torch.ones(3, 2))
+    assert honest.as_list()[0]["grad"] is False and honest.as_list()[0]["training"] is False
+
+    with ForwardRecorder(model) as lied:
+        model[1].train()  # the model says eval; its dropout layer trains
+        with torch.no_grad():
+            model(torch.ones(3, 2))
+        model[1].eval()
+        torch.set_grad_enabled(False)
+        try:
+            model(torch.ones(3, 2))  # autograd off as the call begins ...
+        finally:
+            torch.set_grad_enabled(True)
+    assert [c["training"] for c in lied.as_list()] == [True, False]
+
+    enable = torch.enable_grad()
+    with ForwardRecorder(model) as lying, torch.no_grad():  # the model's own pre-hook runs after the grader's
+        handle = model.register_forward_pre_hook(lambda module, args: enable.__enter__())
+        model(torch.ones(3, 2))
+        enable.__exit__(None, None, None)
+        handle.remove()
+    assert lying.as_list()[0]["grad"] is True  # the output says a graph was built
+
+    with ForwardRecorder(model) as hooked, torch.no_grad():
+        model.register_forward_pre_hook(lambda module, args: None)
+        model(torch.ones(3, 2))
+    with pytest.raises(InstrumentsModified, match="hooks added or removed"):
+        hooked.as_list()
+    model._forward_pre_hooks.clear()
+
+    with ForwardRecorder(model) as replaced:
+        model.forward = lambda x: torch.zeros(len(x), 1)
+        model(torch.ones(3, 2))
+    with pytest.raises(InstrumentsModified, match="forward replaced"):
+        replaced.as_list()
+
+
+def test_a_loss_recorder_hands_the_students_code_a_torch_loss_that_records_every_call() -> None:
+    import torch
+
+    from autograder.observe.recorders import LossRecorder, Stop
+    from autograder.observe.student import InstrumentsModified
+
+    losses = LossRecorder()
+    assert type(losses.loss_fn) is torch.nn.MSELoss  # nothing of the grader's class or module to reach
+    assert losses.loss_fn.forward.__globals__ == {} and losses.loss_fn.forward.__closure__ is None
     with torch.no_grad():
-        loss_fn(torch.zeros(4, 1), torch.ones(4, 1))
-    loss_fn(torch.zeros(2, 1, requires_grad=True), torch.ones(2, 1))
-    assert [(c["batch"], c["grad"], c["value"]) for c in loss_fn.calls] == [(4, False, 1.0), (2, True, 1.0)]
+        losses.loss_fn(torch.zeros(4, 1), torch.ones(4, 1))
+    losses.loss_fn(torch.zeros(2, 1, requires_grad=True), torch.ones(2, 1))
+    assert [(c["batch"], c["grad"], c["value"]) for c in losses.calls] == [(4, False, 1.0), (2, True, 1.0)]
+    assert losses.devices == ["cpu", "cpu"]
 
-    loss_fn.calls.clear()                                   # what the student's code gets is a copy
-    assert len(loss_fn.calls) == 2
-    records = next(v for v in loss_fn.forward.__defaults__ if isinstance(v, type([].append)))
-    records.__self__[1] = (2, False, 1.0, False)            # rewriting a record through the forward's defaults
-    with pytest.raises(InstrumentsModified, match="changed after it was written"):
-        loss_fn.calls
+    first = LossRecorder(stop_after=1)
+    with pytest.raises(Stop):
+        first.loss_fn(torch.zeros(2, 1, device="meta"), torch.ones(2, 1))
+    assert first.devices == ["meta", "cpu"] and first.calls == []
 
-    replaced = RecordingLoss()
-    replaced.forward = lambda yhat, y: torch.nn.functional.mse_loss(yhat, y)  # a loss that records nothing
-    replaced(torch.zeros(2, 1), torch.ones(2, 1))
+    replaced = LossRecorder()
+    replaced.loss_fn.forward = lambda yhat, y: torch.nn.functional.mse_loss(yhat, y)  # a loss that records nothing
+    replaced.loss_fn(torch.zeros(2, 1), torch.ones(2, 1))
     with pytest.raises(InstrumentsModified, match="forward replaced"):
         replaced.calls
 

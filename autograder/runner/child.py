@@ -11,7 +11,7 @@ from typing import Any
 
 from autograder.observe.student import (AlreadyTimedOut, ImportFailed, InstrumentsModified, StudentIssue,
                                         StudentModule, load_module)
-from autograder.probes import ProbeError, check_result, declared_fields, find_probe, is_probe_module
+from autograder.probes import ProbeError, check_result, declared_fields, find_probe, forget_others, is_probe_module
 from autograder.runner import guard
 
 IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
@@ -174,20 +174,25 @@ def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[st
     declared_fields(probe)  # resolved now: its module leaves sys.modules below
     if pristine is None or not pristine.covers(sys.modules[probe.__module__]):
         pristine = Instruments()
-    refused = guard.install(root, own_files=(probe.__code__.co_filename,))
+    forget_others(probe)  # this child needs no other probe file (a hidden check's, say), compiled or loaded
+    guarded = guard.install(root, own_files=(probe.__code__.co_filename,))
     guard.hide_grader_modules()
+
+    def tampering() -> list[str]:
+        return guarded.refused() + guarded.changes() + pristine.changes()
+
     try:
         module = load_module(path)
     except BaseException as exc:  # noqa: BLE001 - anything the student's import does is reported
-        if refused():
-            return _tampered(refused(), "import")
+        if tampering():
+            return _tampered(tampering(), "import")
         failure = describe_failure(exc, root, None)
         if failure["kind"] not in ("memory", "exit"):
             failure["kind"] = ImportFailed.kind
         return {**failure, "phase": "import"}
     pristine.restore_torch()  # module-level monkeypatching of torch must not reach the grader's own code
-    if refused() or pristine.changes():
-        return _tampered(refused() + pristine.changes(), "import")
+    if tampering():
+        return _tampered(tampering(), "import")
     Path(IMPORTED_MARKER).touch()
     _skip_timed_out(module, request.get("timed_out") or {})
     student = StudentModule(module, request["module"])
@@ -195,9 +200,8 @@ def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[st
         result = {"status": "ok", "value": probe(student, **request["kwargs"])}
     except BaseException as exc:  # noqa: BLE001 - the harness must survive anything
         result = describe_failure(exc, root, student.calling)
-    tampering = refused() + pristine.changes()
-    if tampering:
-        return _tampered(tampering)
+    if tampering():
+        return _tampered(tampering())
     if result["status"] == "ok":
         try:
             check_result(probe, result["value"])

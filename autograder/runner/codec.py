@@ -8,6 +8,8 @@ numeric dtypes, so decoding cannot execute code.
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import math
 import os
@@ -20,36 +22,46 @@ MAX_FRAME = 64 * 1024 * 1024
 _ALLOWED_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 _ARRAY_KEY = "__ndarray__"
 _FLOAT_KEY = "__float__"
+_NUMPY_SCALARS = frozenset({np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64, np.uint8,
+                            np.uint16, np.uint32, np.uint64, np.bool_})
+TAG_SIZE = hashlib.blake2b().digest_size  # a signed frame (a child's result) starts with this many bytes of MAC
 
 
 class CodecError(ValueError):
     """The bytes do not hold a valid observation."""
 
 
+class ForgedFrame(CodecError):
+    """A frame on a result pipe that the grader's own code did not write."""
+
+
 def _to_wire(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (bool, str)):
+    """Plain data for JSON. Only exact built-in (and numpy) types: a subclass's methods (``__float__``, ``__iter__``,
+    ``__eq__`` ...) would run during encoding, and in a grading child they may be the submission's."""
+    kind = type(obj)
+    if obj is None or kind is bool or kind is str:
         return obj
-    if isinstance(obj, int):
-        return int(obj)
-    if isinstance(obj, float):
-        return float(obj) if math.isfinite(obj) else {_FLOAT_KEY: repr(float(obj))}
-    if isinstance(obj, np.ndarray):
+    if kind is int:
+        return obj
+    if kind is float:
+        return obj if math.isfinite(obj) else {_FLOAT_KEY: repr(obj)}
+    if kind is np.ndarray:
         if obj.dtype.name not in _ALLOWED_DTYPES:
             raise CodecError(f"arrays of dtype {obj.dtype} cannot be sent")
         data = np.require(obj, requirements="C")
         return {_ARRAY_KEY: [data.dtype.name, list(data.shape), base64.b64encode(data.tobytes()).decode()]}
-    if isinstance(obj, np.generic):
+    if kind in _NUMPY_SCALARS:
         return _to_wire(obj.item())
-    if isinstance(obj, (list, tuple)):
+    if kind is list or kind is tuple:
         return [_to_wire(v) for v in obj]
-    if isinstance(obj, dict):
+    if kind is dict:
         out = {}
         for key, value in obj.items():
-            if not isinstance(key, str):
+            if type(key) is not str:
                 raise CodecError(f"dict keys must be str, got {type(key).__name__}")
             out[key] = _to_wire(value)
         return out
-    raise CodecError(f"cannot send a {type(obj).__name__}")
+    raise CodecError(f"cannot send a {kind.__name__}")
 
 
 def _from_wire(obj: Any) -> Any:
@@ -87,11 +99,43 @@ def frame(obj: Any) -> bytes:
     return struct.pack(">I", len(payload)) + payload
 
 
-def send(fd: int, obj: Any) -> None:
-    """Write one length-prefixed message to a file descriptor, all of it (CodecError before any byte)."""
-    view = memoryview(frame(obj))
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]
+
+
+def send(fd: int, obj: Any) -> None:
+    """Write one length-prefixed message to a file descriptor, all of it (CodecError before any byte)."""
+    _write_all(fd, frame(obj))
+
+
+def new_key() -> bytes:
+    """A key for one request's signed result (see :func:`send_signed`)."""
+    return os.urandom(32)
+
+
+def signer(key: bytes) -> "hmac.HMAC":
+    """What a child keeps instead of its request's key (its repr shows nothing of the key)."""
+    return hmac.new(key, digestmod=hashlib.blake2b)
+
+
+def send_signed(fd: int, obj: Any, mac: "hmac.HMAC") -> None:
+    """One length-prefixed message whose payload is a MAC of the encoded body, then the body."""
+    body = encode(obj)
+    tag = mac.copy()
+    tag.update(body)
+    payload = tag.digest() + body
+    _write_all(fd, struct.pack(">I", len(payload)) + payload)
+
+
+def open_signed(payload: bytes, key: bytes) -> Any:
+    """The body of a signed payload; CodecError when its MAC is not the key's (someone else wrote it)."""
+    tag, body = payload[:TAG_SIZE], payload[TAG_SIZE:]
+    if len(tag) < TAG_SIZE or not hmac.compare_digest(hmac.new(key, body, hashlib.blake2b).digest(), tag):
+        raise ForgedFrame("the result was not signed with this request's key")
+    return decode(body)
+
 
 
 def _read_exact(fd: int, size: int) -> bytes | None:

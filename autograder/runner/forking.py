@@ -68,14 +68,19 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], 
         os.close(request_fd)
         if request is None:  # discarded before it was used
             return
+        # The result is signed with this request's key, which lives only here, as a MAC object, for the length of
+        # the call: the submission can write to the result pipe (this process holds it), but not a frame the server
+        # takes (see ForkServer.serve).
+        mac = codec.signer(bytes.fromhex(request.pop("key")))
         open(RECEIVED_MARKER, "x").close()
         _seed_everything(int(request.get("seed", 0)))
         result = child.run(request, pristine)
         try:
-            codec.send(result_fd, result)
+            codec.send_signed(result_fd, result, mac)
         except codec.CodecError as exc:
-            codec.send(result_fd, {"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
-                                   "calling": None, "message": f"the result could not be sent back: {exc}"})
+            codec.send_signed(result_fd, {"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
+                                          "calling": None, "message": f"the result could not be sent back: {exc}"},
+                              mac)
     finally:
         os._exit(0)
 
@@ -249,12 +254,14 @@ class ForkServer:
         torn down still holds its pipe for a moment) ran nothing: the request goes to the next child.
         """
         timeout = float(request.get("timeout", 60))
+        key = codec.new_key()
         start = time.monotonic()
-        current, payload, timed_out, received = self._attempt(request, start + timeout)
+        current, payload, timed_out, received = self._attempt({**request, "key": key.hex()}, start + timeout)
         if payload is None and not timed_out and not received:
             self.finish(current)
+            key = codec.new_key()
             start = time.monotonic()
-            current, payload, timed_out, received = self._attempt(request, start + timeout)
+            current, payload, timed_out, received = self._attempt({**request, "key": key.hex()}, start + timeout)
         duration = time.monotonic() - start
         response: dict[str, Any]
         if timed_out:
@@ -262,7 +269,11 @@ class ForkServer:
                         "calling": _timed_out_function(current, request.get("submission", "/nonexistent"))}
         elif payload is not None:
             try:
-                response = codec.decode(payload)
+                response = codec.open_signed(payload, key)
+            except codec.ForgedFrame:
+                response = {"status": "error", "kind": "tampered", "exc_type": None, "where": None, "calling": None,
+                            "message": "the grader's instruments were modified or reached for (a result the grader "
+                                       "did not write was sent on its result pipe)"}
             except codec.CodecError as exc:
                 response = {"status": "no_result", "message": f"unreadable result: {exc}"}
         else:  # it ended without a result: how?

@@ -40,7 +40,7 @@ def _preload(names: list[str]) -> dict[str, Any]:
     preload.import_modules(names)
     warmup.warm_up()
     mps = getattr(torch.backends, "mps", None)
-    return {"ready": True, "torch": torch.__version__, "pid": os.getpid(), "threads": torch.get_num_threads(),
+    return {"ready": True, "torch": str(torch.__version__), "pid": os.getpid(), "threads": torch.get_num_threads(),
             "cuda": bool(torch.cuda.is_available()), "mps": bool(mps is not None and mps.is_available())}
 
 

@@ -21,8 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, RecordingLoss, StepRecorder, Stop,
-                                         TargetDeviceLoss)
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder, Stop
 from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
@@ -423,12 +422,12 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             scheduler.grader_calls, scheduler.grader_context = calls, context
             StepLR.__init__(scheduler, optimizer, step_size=2, gamma=0.5)
             scheduler.grader_ready = True
-        loss_fn = RecordingLoss()
-        out = student.call("train_with_scheduler", model, loss_fn, optimizer, scheduler, n_epochs, train, val)
+        losses = LossRecorder()
+        out = student.call("train_with_scheduler", model, losses.loss_fn, optimizer, scheduler, n_epochs, train, val)
     ok = isinstance(out, (tuple, list)) and len(out) == 3
     per_epoch = len(train)
     lrs = [steps.lrs[e * per_epoch] for e in range(n_epochs) if e * per_epoch < len(steps.lrs)]
-    val_values = [c["value"] for c in loss_fn.calls if c["batch"] == VAL_BATCH]
+    val_values = [c["value"] for c in losses.calls if c["batch"] == VAL_BATCH]
     n_val = len(val)
     val_means = ([float(np.mean(val_values[e * n_val:(e + 1) * n_val])) for e in range(n_epochs)]
                  if len(val_values) == n_epochs * n_val else None)
@@ -446,14 +445,14 @@ def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epoc
     model = _model(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
     with ForwardRecorder(model) as fwd, GradAccumulationDetector(model) as acc:
-        student.call("train_with_scheduler", model, RecordingLoss(), optimizer, StepLR(optimizer, step_size=2),
+        student.call("train_with_scheduler", model, LossRecorder().loss_fn, optimizer, StepLR(optimizer, step_size=2),
                      n_epochs, train, val)
     target = probe_device(device)
     remote = _model(seed, device=target)
-    loss_fn, remote_optimizer = TargetDeviceLoss(), torch.optim.SGD(remote.parameters(), lr=0.05)
+    losses, remote_optimizer = LossRecorder(stop_after=1), torch.optim.SGD(remote.parameters(), lr=0.05)
     with ForwardRecorder(remote) as first:
         try:
-            student.call("train_with_scheduler", remote, loss_fn, remote_optimizer, StepLR(remote_optimizer, 2), 1,
+            student.call("train_with_scheduler", remote, losses.loss_fn, remote_optimizer, StepLR(remote_optimizer, 2), 1,
                          train, val)
         except Stop:
             pass
@@ -464,4 +463,4 @@ def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epoc
                 raise
     return {"training": [c.training for c in fwd.calls if c.batch == TRAIN_BATCH], "per_epoch": len(train),
             "grad": acc.as_dict(), "model_device": torch.device(target).type,
-            "batch_device": first.calls[0].device if first.calls else None, "devices": loss_fn.devices}
+            "batch_device": first.calls[0].device if first.calls else None, "devices": losses.devices}
