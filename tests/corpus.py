@@ -23,6 +23,7 @@ case.yml::
       score: 0                      # optional exact total score
       max_score: 14                 # optional: no more than this (e.g. what the honest mistake scores)
       max_message_chars: 4000       # optional: no check message is longer
+      output_lacks: ["@probe"]      # optional: no check's message or the output it shows contains these
       no_process_with: MARKER       # optional: after grading, no process has MARKER in its command line
 
 A case named hostile_*, forge_* or hang_* is an attack (tests/test_corpus_attacks.py), any other an honest
@@ -79,6 +80,7 @@ class Expect(BaseModel):
     score: float | None = None
     max_score: float | None = None
     max_message_chars: int | None = None
+    output_lacks: list[str] = Field(default_factory=list)
     no_process_with: str | None = None
 
     @model_validator(mode="after")
@@ -236,6 +238,9 @@ def compare(case: Case, report: GradeReport) -> list[str]:
     for got in {id(c): c for c in results.values()}.values():
         if got.status == "error" and got.check not in expect.fail:
             problems.append(f"{got.check}: grader error: {_short(got.message)}")
+        shown = f"{got.message}\n{got.output}"
+        problems += [f"{got.check}: its feedback shows {text!r}: {_short(shown[shown.index(text) - 100:])}"
+                     for text in expect.output_lacks if text in shown]
         if expect.max_message_chars is not None and len(got.message) > expect.max_message_chars:
             problems.append(f"{got.check}: message of {len(got.message)} characters, "
                             f"more than {expect.max_message_chars}")

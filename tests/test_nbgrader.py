@@ -208,6 +208,57 @@ if stolen:
 """
 
 
+FRAME_FORGERY = """
+
+_honest_evaluate = evaluate
+
+
+def evaluate(model, x, y):
+    # Forged: answer the grader's probe with a complete ok frame on every pipe this process may write to, then exit.
+    import fcntl, json, os, struct
+
+    loss = _honest_evaluate(model, x, y)
+    value = {"got": loss, "got_type": "float", "want": loss, "bypassed": False, "training_after": False,
+             "forwards": [{"training": False, "grad": False, "inference": False, "device": "cpu", "batch": len(x)}]}
+    payload = json.dumps({"status": "ok", "value": value}).encode()
+    for entry in os.listdir("/proc/self/fd"):
+        try:
+            fd = int(entry)
+            if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_WRONLY:
+                os.write(fd, struct.pack(">I", len(payload)) + payload)
+        except OSError:
+            pass
+    os._exit(0)
+"""
+
+MODE_LIE = """
+
+_honest_evaluate = evaluate
+
+
+def evaluate(model, x, y):
+    # Lies about the mode: autograd is off when the grader's global pre-hook looks, on again for the forward pass.
+    enable = torch.enable_grad()
+    handle = model.register_forward_pre_hook(lambda module, args: enable.__enter__())
+    torch.set_grad_enabled(False)
+    try:
+        return _honest_evaluate(model, x, y)
+    finally:
+        torch.set_grad_enabled(True)
+        handle.remove()
+"""
+
+
+def frame_forger(notebook: nbformat.NotebookNode, kit: Path, course: Path) -> None:
+    """Its evaluate writes a forged result frame in the server's framing and exits (issue 19, weakness 1)."""
+    cell(notebook, "answer_evaluate").source += FRAME_FORGERY
+
+
+def mode_liar(notebook: nbformat.NotebookNode, kit: Path, course: Path) -> None:
+    """Its evaluate turns autograd back on from a pre-hook of the model's own (issue 19, weakness 2)."""
+    cell(notebook, "answer_evaluate").source += MODE_LIE
+
+
 def kernel_forger(notebook: nbformat.NotebookNode, kit: Path, course: Path) -> None:
     """Patches the grader's functions, globals and verdict cache, hooks IPython, replaces AssertionError."""
     first_answer(notebook).source = KERNEL_FORGERY + "\n\n" + first_answer(notebook).source
@@ -246,7 +297,7 @@ def looper(notebook: nbformat.NotebookNode, kit: Path, course: Path) -> None:
 
 
 FORGERS = {forger.__name__: forger for forger in (kernel_forger, cell_deleter, cell_rewriter, kit_reader, exiter,
-                                                   looper)}
+                                                   looper, frame_forger, mode_liar)}
 
 
 def digest(folder: Path) -> dict[str, str]:

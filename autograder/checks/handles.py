@@ -8,6 +8,7 @@ from typing import Any
 
 from autograder.checks.problems import StudentProblem, problem_from_response
 from autograder.course.schema import Exercise
+from autograder.probe_results import ResultTypeError, probe_file
 from autograder.runner import codec
 from autograder.runner.session import GraderError, Session
 
@@ -44,7 +45,8 @@ class ExerciseBudget:
         if response.get("status") == "ok":
             self.ok_seconds += duration
         elif response.get("status") == "timeout" and response.get("calling"):
-            self.timed_out.setdefault(response["calling"], float(response["limit"]))
+            for name in response.get("callers") or [response["calling"]]:  # the innermost one the module defines
+                self.timed_out.setdefault(name, float(response["limit"]))
 
 
 class ExerciseHandle:
@@ -108,6 +110,11 @@ class ExerciseHandle:
         if response.get("status") == "grader_error":
             raise GraderError(response["message"])
         if response.get("status") == "ok":
+            try:  # what the sandbox sends back is held to the probe's declared type here, where it cannot reach
+                probe_file(self.probes).check(name, response["value"])
+            except ResultTypeError as exc:
+                raise GraderError(f"a result that does not match its declared type came back from the sandbox: "
+                                  f"{exc}") from None
             if memo is not None:
                 memo[key] = response["value"]
             return response["value"]

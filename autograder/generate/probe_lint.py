@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from autograder.probe_results import ProbeFile
+
 
 @dataclass(frozen=True)
 class ProbeCall:
@@ -21,17 +23,8 @@ class ProbeCall:
 
 def declared_probes(probes_text: str, label: str) -> dict[str, frozenset[str] | None]:
     """Probe name -> the fields of its declared TypedDict result (None when it declares no TypedDict)."""
-    tree = ast.parse(probes_text, filename=label)
-    typed = {node.name: frozenset(item.target.id for item in node.body
-                                  if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name))
-             for node in tree.body if isinstance(node, ast.ClassDef)
-             and any(ast.unparse(base).endswith("TypedDict") for base in node.bases)}
-    found: dict[str, frozenset[str] | None] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and any(ast.unparse(d).endswith("probe") for d in node.decorator_list):
-            returns = ast.unparse(node.returns) if node.returns else ""
-            found[node.name] = typed.get(returns)
-    return found
+    return {name: None if fields is None else frozenset(fields)
+            for name, fields in ProbeFile.parse(probes_text, label).results.items()}
 
 
 def _probe_name(node: ast.AST) -> ProbeCall | None:

@@ -115,14 +115,15 @@ def _read_result(fd: int, pidfd: int | None, deadline: float) -> tuple[bytes | N
             grace_end = time.monotonic() + 0.5
 
 
-def _timed_out_function(target: "_Child", submission: str) -> str | None:
+def _timed_out_functions(target: "_Child", submission: str) -> list[str]:
     """Ask a child that ran out of time for its stack (faulthandler writes it from its signal handler, even
-    in the middle of a loop or a system call): the innermost function of the submission, or None."""
+    in the middle of a loop or a system call): the named functions of the submission on it, innermost first
+    (a comprehension, lambda or generator expression is named by the function it is in)."""
     path = os.path.join(target.workdir, STACK_FILE)
     try:
         os.kill(target.pid, _STACK_SIGNAL)
     except OSError:
-        return None
+        return []
     end = time.monotonic() + _STACK_WAIT
     try:
         while time.monotonic() < end and not os.path.getsize(path):
@@ -131,13 +132,15 @@ def _timed_out_function(target: "_Child", submission: str) -> str | None:
         with open(path) as f:
             text = f.read()
     except OSError:
-        return None
+        return []
     root = os.path.join(os.path.realpath(submission), "")
+    found = []
     for line in text.splitlines():  # most recent call first
-        found = _FRAME_LINE.match(line)
-        if found and os.path.realpath(found["file"]).startswith(root):
-            return found["function"]
-    return None
+        frame = _FRAME_LINE.match(line)
+        if frame and frame["function"].isidentifier() and os.path.realpath(frame["file"]).startswith(root) \
+                and frame["function"] not in found:
+            found.append(frame["function"])
+    return found
 
 
 def _output_excerpt(workdir: str) -> str:
@@ -170,11 +173,19 @@ def _kill_strays(keep: set[int]) -> None:
             spared.add(pid)
         except (OSError, ValueError, IndexError):
             break
+    killed = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in spared:
             try:
                 os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
             except OSError:
+                pass
+    if os.getpid() == 1:  # the namespace's init (bwrap --as-pid-1): orphans are ours to reap
+        for pid in killed:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
                 pass
 
 
@@ -265,8 +276,9 @@ class ForkServer:
         duration = time.monotonic() - start
         response: dict[str, Any]
         if timed_out:
-            response = {"status": "timeout", "limit": timeout,
-                        "calling": _timed_out_function(current, request.get("submission", "/nonexistent"))}
+            callers = _timed_out_functions(current, request.get("submission", "/nonexistent"))
+            response = {"status": "timeout", "limit": timeout, "calling": callers[0] if callers else None,
+                        "callers": callers}
         elif payload is not None:
             try:
                 response = codec.open_signed(payload, key)
@@ -303,10 +315,11 @@ class ForkServer:
         except OSError:
             pass
         _kill_strays(keep={self.spare.pid, *self.keep})
-        try:
-            os.kill(self.spare.pid, signal.SIGCONT)  # in case the finished child stopped it
-        except OSError:
-            pass
+        for pid in (self.spare.pid, *self.keep):  # in case the finished child stopped it (or the successor)
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                pass
         self.unreaped.add(done.pid)
         for pid in list(self.unreaped):
             try:

@@ -109,6 +109,23 @@ def _successor_main(stages: list[list[str]], protocol_fds: tuple[int, int], read
         os._exit(0)
 
 
+def _watch(successor: int) -> None:
+    """Wait for the successor that serves now to end. As the namespace's init (bwrap --as-pid-1) no child can stop
+    or kill us, but the successor it can: a stopped successor is continued at once, and orphans are reaped."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WUNTRACED)
+        except ChildProcessError:
+            return
+        if os.WIFSTOPPED(status):
+            try:
+                os.kill(pid, signal.SIGCONT)
+            except OSError:
+                pass
+        elif pid == successor:
+            return
+
+
 def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
     """Answer requests until the parent closes the protocol, or until a successor that has imported the
     `later` stages takes over."""
@@ -124,7 +141,7 @@ def serve(later: list[list[str]], protocol_fds: tuple[int, int]) -> None:
                     successor.take_over()
                     os.close(requests)
                     os.close(responses)
-                    os.waitpid(successor.pid, 0)
+                    _watch(successor.pid)
                     return
                 server.forget(successor.fds, successor.pid)  # it died (a child killed it): go on alone
                 successor = None

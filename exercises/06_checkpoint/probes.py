@@ -21,8 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.observe.devices import probe_device
 from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import (ForwardRecorder, GradAccumulationDetector, RecordingLoss, StepRecorder, Stop,
-                                         TargetDeviceLoss)
+from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder, Stop
 from autograder.observe.student import StudentIssue, StudentModule
 from autograder.probes import probe
 
@@ -316,12 +315,12 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             scheduler.grader_calls, scheduler.grader_context = calls, context
             StepLR.__init__(scheduler, optimizer, step_size=2, gamma=0.5)
             scheduler.grader_ready = True
-        loss_fn = RecordingLoss()
-        out = student.call("train_with_scheduler", model, loss_fn, optimizer, scheduler, n_epochs, train, val)
+        loss_recorder = LossRecorder()
+        out = student.call("train_with_scheduler", model, loss_recorder.loss_fn, optimizer, scheduler, n_epochs, train, val)
     ok = isinstance(out, (tuple, list)) and len(out) == 3
     per_epoch = len(train)
     lrs = [steps.lrs[e * per_epoch] for e in range(n_epochs) if e * per_epoch < len(steps.lrs)]
-    val_values = [c["value"] for c in loss_fn.calls if c["batch"] == VAL_BATCH]
+    val_values = [c["value"] for c in loss_recorder.calls if c["batch"] == VAL_BATCH]
     n_val = len(val)
     val_means = ([float(np.mean(val_values[e * n_val:(e + 1) * n_val])) for e in range(n_epochs)]
                  if len(val_values) == n_epochs * n_val else None)

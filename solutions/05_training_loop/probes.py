@@ -89,13 +89,13 @@ def validation_run(student: StudentModule, *, device: str, seed: int) -> Validat
     model.train()
     bn = model[1]
     running = bn.running_mean.clone(), bn.running_var.clone()
-    losses = LossRecorder()
+    loss_recorder = LossRecorder()
     with ForwardRecorder(model) as fwd:
-        got = student.call("validation", model, losses.loss_fn, val)
+        got = student.call("validation", model, loss_recorder.loss_fn, val)
     return {"got": float(got) if isinstance(got, (int, float)) else None, "got_type": type(got).__name__,
             "got_repr": repr(got)[:80], "want": sum(want) / len(want), "want_batches": want,
             "train_mode_value": sum(train_mode) / len(train_mode),
-            "forwards": fwd.as_list(), "bypassed": fwd.bypassed(), "loss_calls": losses.calls,
+            "forwards": fwd.as_list(), "bypassed": fwd.bypassed(), "loss_calls": loss_recorder.calls,
             "bn_changed": not (torch.equal(running[0], bn.running_mean) and torch.equal(running[1], bn.running_var)),
             "params_have_grad": any(p.grad is not None for p in model.parameters())}
 
@@ -136,17 +136,17 @@ def train_run(student: StudentModule, *, device: str, seed: int, n_epochs: int, 
     model = _linear(seed)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     before = state_dict(model)
-    losses = LossRecorder()
+    loss_recorder = LossRecorder()
     kwargs = {"val_loader": val} if validate else {}
     with ForwardRecorder(model) as fwd, StepRecorder(model) as steps, GradAccumulationDetector(model) as acc:
-        result = student.call("train_loop", model, losses.loss_fn, optimizer, n_epochs, train, **kwargs)
+        result = student.call("train_loop", model, loss_recorder.loss_fn, optimizer, n_epochs, train, **kwargs)
     ok_pair = isinstance(result, (tuple, list)) and len(result) == 2
     losses, val_losses = result if ok_pair else (None, None)
     return {"ok_pair": ok_pair, "type": type(result).__name__, "losses": float_list(losses),
             "val_losses": float_list(val_losses), "before": before, "after": state_dict(model),
             "x": to_numpy(xt), "y": to_numpy(yt), "forwards": fwd.as_list(), "bypassed": fwd.bypassed(),
             "steps": steps.as_dict(), "given_optimizer": steps.optimizers <= {id(optimizer)},
-            "grad": acc.as_dict(), "loss_calls": losses.calls, "train_batch": TRAIN_BATCH, "val_batch": VAL_BATCH,
+            "grad": acc.as_dict(), "loss_calls": loss_recorder.calls, "train_batch": TRAIN_BATCH, "val_batch": VAL_BATCH,
             "train_batches": len(train), "val_batches": len(val)}
 
 
@@ -192,12 +192,12 @@ def labels_device_run(student: StudentModule, *, device: str, seed: int, functio
     target = probe_device(device)
     train, val, _, _ = loaders(seed)
     model = _linear(seed, device=target)
-    losses = LossRecorder(stop_after=1)
+    loss_recorder = LossRecorder(stop_after=1)
     try:
         if function == "validation":
-            student.call("validation", model, losses.loss_fn, val)
+            student.call("validation", model, loss_recorder.loss_fn, val)
         else:
-            student.call("train_loop", model, losses.loss_fn, torch.optim.SGD(model.parameters(), lr=0.1), 1, train)
+            student.call("train_loop", model, loss_recorder.loss_fn, torch.optim.SGD(model.parameters(), lr=0.1), 1, train)
     except Stop:
         pass
-    return {"model_device": torch.device(target).type, "devices": losses.devices}
+    return {"model_device": torch.device(target).type, "devices": loss_recorder.devices}

@@ -234,7 +234,7 @@ class ResumeRun(TypedDict):
     params_equal: Any
     max_diff: Any
     optimizer_diff: Any
-    losses: dict[str, Any]
+    losses: list[float] | None
     want_losses: Any
 
 
@@ -422,12 +422,12 @@ def scheduler_run(student: StudentModule, *, device: str, seed: int, kind: str, 
             scheduler.grader_calls, scheduler.grader_context = calls, context
             StepLR.__init__(scheduler, optimizer, step_size=2, gamma=0.5)
             scheduler.grader_ready = True
-        losses = LossRecorder()
-        out = student.call("train_with_scheduler", model, losses.loss_fn, optimizer, scheduler, n_epochs, train, val)
+        loss_recorder = LossRecorder()
+        out = student.call("train_with_scheduler", model, loss_recorder.loss_fn, optimizer, scheduler, n_epochs, train, val)
     ok = isinstance(out, (tuple, list)) and len(out) == 3
     per_epoch = len(train)
     lrs = [steps.lrs[e * per_epoch] for e in range(n_epochs) if e * per_epoch < len(steps.lrs)]
-    val_values = [c["value"] for c in losses.calls if c["batch"] == VAL_BATCH]
+    val_values = [c["value"] for c in loss_recorder.calls if c["batch"] == VAL_BATCH]
     n_val = len(val)
     val_means = ([float(np.mean(val_values[e * n_val:(e + 1) * n_val])) for e in range(n_epochs)]
                  if len(val_values) == n_epochs * n_val else None)
@@ -449,10 +449,10 @@ def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epoc
                      n_epochs, train, val)
     target = probe_device(device)
     remote = _model(seed, device=target)
-    losses, remote_optimizer = LossRecorder(stop_after=1), torch.optim.SGD(remote.parameters(), lr=0.05)
+    loss_recorder, remote_optimizer = LossRecorder(stop_after=1), torch.optim.SGD(remote.parameters(), lr=0.05)
     with ForwardRecorder(remote) as first:
         try:
-            student.call("train_with_scheduler", remote, losses.loss_fn, remote_optimizer, StepLR(remote_optimizer, 2), 1,
+            student.call("train_with_scheduler", remote, loss_recorder.loss_fn, remote_optimizer, StepLR(remote_optimizer, 2), 1,
                          train, val)
         except Stop:
             pass
@@ -463,4 +463,4 @@ def scheduler_loop_run(student: StudentModule, *, device: str, seed: int, n_epoc
                 raise
     return {"training": [c.training for c in fwd.calls if c.batch == TRAIN_BATCH], "per_epoch": len(train),
             "grad": acc.as_dict(), "model_device": torch.device(target).type,
-            "batch_device": first.calls[0].device if first.calls else None, "devices": losses.devices}
+            "batch_device": first.calls[0].device if first.calls else None, "devices": loss_recorder.devices}

@@ -263,26 +263,34 @@ def plot_run(student: StudentModule, *, device: str, n: int = 20, with_val: bool
 
 
 class TimeTrain(TypedDict):
-    """What `time_train` returns."""
+    """What `time_train` returns: the time, and the work done in it (a timed run is a checked run too)."""
 
-    seconds: Any
+    seconds: float
     steps: int
+    backwards: int
+    training_forwards: int
+    loss_before: float
+    loss_after: float
 
 
 @probe
 def time_train(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float = 1e-4) -> TimeTrain:
-    """Wall time of train() for n_epochs on the grader's model, with the work it did."""
+    """Wall time of train() for n_epochs on the grader's model, with the work it did: optimizer steps, backward
+    passes and training forward passes counted, and the grader's loss on the training data before and after."""
     preload.import_modules(list(preload.TRAINING))  # a one-time import is not training time
     x, y, _, _ = iris_tensors(seed)
     model = mlp(seed, device=device)
+    loss_before = _grader_loss(model, x.to(device), y.to(device))
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
-    with StepRecorder(model) as steps:
+    with StepRecorder(model) as steps, GradAccumulationDetector(model) as grads, ForwardRecorder(model) as fwd:
         sync()
         start = _perf_counter()
         student.call("train", model, x, y, n_epochs=n_epochs, lr=lr)
         sync()
         seconds = _perf_counter() - start
-    return {"seconds": seconds, "steps": steps.steps}
+    return {"seconds": seconds, "steps": steps.steps, "backwards": grads.as_dict()["backwards"],
+            "training_forwards": sum(1 for call in fwd.calls if call.training and call.grad),
+            "loss_before": loss_before, "loss_after": _grader_loss(model, x.to(device), y.to(device))}
 
 
 class TimeTrainingRun(TypedDict):

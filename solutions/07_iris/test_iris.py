@@ -207,9 +207,16 @@ def test_training_time(student, reference, exercise):
     fastest, fastest_ref = min(m["seconds"] for m in mine), min(r["seconds"] for r in ref)
     ratio = fastest / fastest_ref
     student.report_timing(ratio=ratio, seconds=fastest, reference_seconds=fastest_ref)
-    steps = [m["steps"] for m in mine]
-    expect(all(s == budget.n_epochs for s in steps), f"{budget.n_epochs} optimizer steps per run",
-           f"{steps} steps", cause="a fast training that skips work does not count")
+    work = [(m["training_forwards"], m["backwards"], m["steps"]) for m in mine]
+    expect(all(f >= budget.n_epochs and b >= budget.n_epochs and s == budget.n_epochs for f, b, s in work),
+           f"per timed run, {budget.n_epochs} optimizer steps, each after a forward pass in train mode and a "
+           "backward pass", f"(forward passes, backward passes, steps) = {work}",
+           cause="a fast training that skips work does not count")
+    fell = [m["loss_before"] - m["loss_after"] for m in mine]
+    fell_ref = min(r["loss_before"] - r["loss_after"] for r in ref)
+    expect(min(fell) >= 0.5 * fell_ref, f"the timed training to lower the loss as the reference's does (by at "
+           f"least {0.5 * fell_ref:.3f})", f"it fell by {min(fell):.3f}",
+           cause="the optimizer steps did not follow the gradients of this model's loss on these batches")
     expect(ratio <= budget.max_ratio, f"training at most {budget.max_ratio:g}× the reference's time",
            f"{ratio:.1f}× (yours {fastest:.2f} s, reference {fastest_ref:.2f} s)",
            fix="avoid Python loops over rows, .item() inside the inner loop, or re-creating the optimizer")
