@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import textwrap
 from pathlib import Path
@@ -117,3 +118,49 @@ def test_the_released_probe_file_keeps_only_what_visible_checks_call() -> None:
     assert "def doubled" in kept and "class Doubled" in kept and "hidden_only" not in kept
     assert "def hidden_only" not in keep_probes(PROBES, "probes.py", set()) and "class Doubled" not in keep_probes(
         PROBES, "probes.py", set())
+
+
+def test_the_parent_holds_a_result_to_its_declared_type_field_by_field() -> None:
+    """What comes back from a sandbox is checked against the probe's TypedDict, read from the probe file's source."""
+    import numpy as np
+
+    from autograder.probe_results import ProbeFile, ResultTypeError
+
+    declared = ProbeFile.parse(textwrap.dedent('''
+        from typing import Any
+        import numpy as np
+        from typing_extensions import NotRequired, TypedDict
+        from autograder.probes import probe
+
+
+        class Call(TypedDict):
+            training: bool
+            batch: int | None
+
+
+        class Run(TypedDict):
+            losses: list[float]
+            weights: np.ndarray | None
+            calls: list[Call]
+            layers: dict[str, list[int | None]]
+            note: NotRequired[str]
+            anything: Any
+
+
+        @probe
+        def run(student, *, device: str) -> Run:
+            ...
+    '''), "probes.py")
+    good = {"losses": [1.0, 2], "weights": np.zeros(2), "calls": [{"training": True, "batch": None}],
+            "layers": {"fc1": [4, None]}, "anything": object()}
+    declared.check("run", good)
+    declared.check("run", {**good, "weights": None, "note": "x"})
+    for bad, words in [({**good, "losses": [1.0, "2"]}, "field `losses`: item 1: expected float, got str"),
+                       ({**good, "weights": [0.0]}, "field `weights`: expected ndarray, got list"),
+                       ({**good, "calls": [{"training": 1, "batch": 3}]}, "expected bool, got int"),
+                       ({**good, "calls": [{"training": True}]}, "missing: batch"),
+                       ({k: v for k, v in good.items() if k != "losses"}, "missing: losses"),
+                       ({**good, "forged": True}, "undeclared: forged"),
+                       ({**good, "layers": {"fc1": [4, 2.5]}}, "expected int, got float")]:
+        with pytest.raises(ResultTypeError, match=re.escape(words)):
+            declared.check("run", bad)

@@ -391,10 +391,9 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
 
 # --- the reference's memo -----------------------------------------------------------------------------------
 
-def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_arrays() -> None:
+def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_arrays(tmp_path) -> None:
     """Observations are memoized by the exact request: two arrays that print alike (numpy summarises long
     arrays as `[0. 1. 2. ... 1997. 1998. 1999.]`) are two requests."""
-    from pathlib import Path
     from types import SimpleNamespace
 
     from autograder.checks.handles import ExerciseHandle
@@ -408,7 +407,10 @@ def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_array
 
     exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"],
                         checks=[Check(id="c", title="c", points=1)])
-    handle = ExerciseHandle(SimpleNamespace(run=run), exercise, Path("probes.py"), "cpu",  # type: ignore[arg-type]
+    probes = tmp_path / "probes.py"
+    probes.write_text("from autograder.probes import probe\n\n\n@probe\ndef p(student, *, device, x) -> float:\n"
+                      "    return float(x.sum())\n")
+    handle = ExerciseHandle(SimpleNamespace(run=run), exercise, probes, "cpu",  # type: ignore[arg-type]
                             label="reference", memo={})
     first = np.arange(2000, dtype=np.float64)
     second = first.copy()
