@@ -91,7 +91,8 @@ class _Unchanged:
 
     def _state(self, module: nn.Module) -> tuple[Any, ...]:
         hooks = tuple((name, tuple(value.items())) for name, value in _hook_dicts(module))
-        return type(module), hooks, tuple((name, vars(module).get(name)) for name in self._DECIDING)
+        deciding = tuple((name, vars(module).get(name)) for name in self._DECIDING)
+        return type(module), hooks, deciding, tuple(vars(module).get("_modules", {}).items())
 
     def check(self, what: str) -> None:
         for module, before in zip(self.modules, self.before):
@@ -104,6 +105,9 @@ class _Unchanged:
                 change = "had hooks added or removed"
             elif any(a is not b for (_, a), (_, b) in zip(after[2], before[2])):
                 change = "had its forward replaced"
+            elif len(after[3]) != len(before[3]) or any(n1 != n2 or a is not b
+                                                        for (n1, a), (n2, b) in zip(after[3], before[3])):
+                change = "had a layer replaced"
             else:
                 continue
             raise InstrumentsModified(f"the grader's instruments were modified: {what} it handed to your code {change}")
