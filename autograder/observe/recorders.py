@@ -79,11 +79,20 @@ def _hook_dicts(module: nn.Module) -> list[tuple[str, dict]]:
     return [(name, value) for name, value in vars(module).items() if "hooks" in name and isinstance(value, dict)]
 
 
+def _identical(a: Any, b: Any) -> bool:
+    """Tuples item by item, names and numbers by value, everything else by identity."""
+    if type(a) is tuple and type(b) is tuple:
+        return len(a) == len(b) and all(_identical(x, y) for x, y in zip(a, b))
+    return a == b if isinstance(a, (str, int)) else a is b
+
+
 class _Unchanged:
     """The grader's own modules (a model, a loss) as they were handed to the student's code: their class, the hooks
-    registered on them and their instance attributes that decide what a call does."""
+    registered on them, their instance attributes that decide what a call does, and their layers."""
 
     _DECIDING = ("forward", "__call__", "_call_impl", "_forward_unimplemented")
+    _CHANGES = ("had its class replaced", "had hooks added or removed", "had its forward replaced",
+                "had a layer replaced")
 
     def __init__(self, *modules: nn.Module) -> None:
         self.modules = [m for root in modules for m in root.modules()]
@@ -95,22 +104,12 @@ class _Unchanged:
         return type(module), hooks, deciding, tuple(vars(module).get("_modules", {}).items())
 
     def check(self, what: str) -> None:
+        """InstrumentsModified naming the first change found."""
         for module, before in zip(self.modules, self.before):
-            after = self._state(module)
-            if after[0] is not before[0]:
-                change = "had its class replaced"
-            elif len(after[1]) != len(before[1]) or any(
-                    n1 != n2 or len(h1) != len(h2) or any(a[1] is not b[1] for a, b in zip(h1, h2))
-                    for (n1, h1), (n2, h2) in zip(after[1], before[1])):
-                change = "had hooks added or removed"
-            elif any(a is not b for (_, a), (_, b) in zip(after[2], before[2])):
-                change = "had its forward replaced"
-            elif len(after[3]) != len(before[3]) or any(n1 != n2 or a is not b
-                                                        for (n1, a), (n2, b) in zip(after[3], before[3])):
-                change = "had a layer replaced"
-            else:
-                continue
-            raise InstrumentsModified(f"the grader's instruments were modified: {what} it handed to your code {change}")
+            for after, was, change in zip(self._state(module), before, self._CHANGES):
+                if not _identical(after, was):
+                    raise InstrumentsModified(f"the grader's instruments were modified: {what} it handed to your "
+                                              f"code {change}")
 
 
 def _forward_pre_hook(module: nn.Module, args: Any, _model: nn.Module = None, _children: frozenset = frozenset(),
