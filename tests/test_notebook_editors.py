@@ -29,6 +29,7 @@ import yaml
 from click.testing import CliRunner
 
 from autograder.cli import main
+from autograder.notebook.grading import module_source
 from test_nbgrader import build, nbgrader, scores, submit
 
 pytestmark = pytest.mark.slow
@@ -257,3 +258,63 @@ def test_grade_command_gives_autogrades_scores_and_notes(graded: tuple, edit: st
     assert json.loads(result.stdout) == by_student[edit]
     note = next(note for e, note in EDITS.items() if e.__name__ == edit)
     assert note is None or note in result.stderr
+
+
+# --- practice in Jupyter: a released notebook in a plain kernel, in the student repository ---------------------------
+
+INSTALL_LINE = "%pip install -q -c constraints.txt -e ."  # what the student repository's README gives for Jupyter
+MISTAKE = ("    val_loader = DataLoader(val_data, batch_size=batch_size, shuffle=False)",
+           "    val_loader = DataLoader(val_data, batch_size=batch_size, shuffle=True)")
+
+
+@pytest.fixture(scope="module")
+def student_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The student repository (`autograder release`): visible checks only, no solutions. Its README's install line
+    is the one this test's kernel environment was made with (the test's venv; no network to run it again here)."""
+    repo = tmp_path_factory.mktemp("student") / "repo"
+    result = CliRunner().invoke(main, ["release", str(repo), "--course", str(ROOT)])
+    assert result.exit_code == 0, result.output
+    assert INSTALL_LINE in (repo / "README.md").read_text()
+    return repo
+
+
+def _execute(notebook: nbformat.NotebookNode, repo: Path, monkeypatch: pytest.MonkeyPatch) -> list:
+    """Run every cell in a fresh python3 kernel whose folder is the repository (no bubblewrap: practice mode)."""
+    from nbclient import NotebookClient
+
+    nbformat.write(notebook, repo / f"{EXERCISE}.ipynb")  # run_check reads the answer cells from the file
+    monkeypatch.setenv("AUTOGRADER_ISOLATION", "process")
+    NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(repo)}}).execute()
+    return [out for cell in notebook.cells for out in cell.get("outputs", [])]
+
+
+def _text(outputs: list) -> str:
+    return "\n".join(out.get("text", "") if out.output_type == "stream" else
+                     f"{out.get('ename', '')}: {out.get('evalue', '')}" for out in outputs)
+
+
+@pytest.mark.parametrize("mistake", [False, True], ids=["solutions", "one_mistake"])
+def test_a_released_notebook_runs_its_checks_in_a_plain_kernel(graded: tuple, student_repo: Path, mistake: bool,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    course = graded[0]
+    notebook = nbformat.read(course / "submitted" / "unchanged" / EXERCISE / f"{EXERCISE}.ipynb", 4)
+    if mistake:
+        answer = _cell(notebook, "answer_make_loaders")
+        assert MISTAKE[0] in answer.source
+        answer.source = answer.source.replace(*MISTAKE)
+    outputs = _execute(notebook, student_repo, monkeypatch)
+    text = _text(outputs)
+    assert text.count("practice mode: there is no bubblewrap sandbox here") == 1, text
+    errors = [out for out in outputs if out.output_type == "error"]
+    if not mistake:
+        assert not errors, text
+        assert text.count("passed: ") == 4  # 04_data's visible checks; the hidden ones are not in the release
+        return
+    assert [out.ename for out in errors] == ["AssertionError"], text
+    (student_repo / "exercises" / EXERCISE / "data.py").write_text(module_source(notebook))
+    monkeypatch.chdir(student_repo)
+    check = CliRunner().invoke(main, ["check", EXERCISE])
+    words = " ".join(check.output.split())
+    message = errors[0].evalue.split("\n", 1)[1]  # title, then the check's message: the same words as `check`'s
+    assert " ".join(message.split()) in words, (message, check.output)

@@ -46,3 +46,16 @@ def test_unknown_grade_ids_lose_their_role_and_a_stray_copy_of_a_check_stays_out
     recover_cells(nb, expected_from_notebook(kit_notebook))
     assert "nbgrader" not in nb.cells[0].metadata
     assert _module(nb) == _module(kit_notebook)
+
+
+@pytest.mark.parametrize("level", ["process", "bwrap"])
+def test_a_kernel_hears_once_that_it_runs_in_practice_mode(monkeypatch: pytest.MonkeyPatch, capsys, level) -> None:
+    """Without bubblewrap (Colab, macOS) run_check says so once per kernel, in words; with it, nothing."""
+    import autograder.sandbox
+    from autograder.notebook import runtime
+
+    monkeypatch.setattr(runtime, "_said", set())
+    monkeypatch.setattr(autograder.sandbox, "detect_isolation", lambda: type("Level", (), {"name": level})())
+    runtime._practice_mode_once()
+    runtime._practice_mode_once()
+    assert capsys.readouterr().out.count("practice mode: there is no bubblewrap sandbox here") == (level == "process")
