@@ -165,6 +165,12 @@ def nbformat_4_5(nb: nbformat.NotebookNode, tmp: Path) -> nbformat.NotebookNode:
     return nb
 
 
+def given_deleted(nb: nbformat.NotebookNode, tmp: Path) -> nbformat.NotebookNode:
+    """The cell of given code (the module's imports) deleted: it is the kit's, nothing of the student's is lost."""
+    nb.cells.pop(_index(nb, "given_0"))
+    return nb
+
+
 def answer_deleted(nb: nbformat.NotebookNode, tmp: Path) -> nbformat.NotebookNode:
     nb.cells.pop(_index(nb, "answer_CustomDataset"))
     return nb
@@ -175,7 +181,7 @@ EDITS: dict[Edit, str | None] = {
     unchanged: None, nbformat_v3_round_trip: None, nbconvert_round_trip: None, jupytext_round_trip: None,
     metadata_stripped: None, metadata_and_ids_rewritten: None, some_metadata_stripped: None,
     grade_id_duplicated: None, reordered: None, split: None, merged: None, answer_cell_made_markdown: None,
-    huge_outputs: None, nbformat_4_4: None, nbformat_4_5: None,
+    huge_outputs: None, nbformat_4_4: None, nbformat_4_5: None, given_deleted: None,
     answer_in_markdown: "is a markdown cell that holds code defining `make_loaders`",
     answer_deleted: "no answer cell defines `CustomDataset`",
 }
@@ -183,7 +189,7 @@ EDITS: dict[Edit, str | None] = {
 # others (stripped metadata with ids kept, some cells stripped, reordering, nbformat 4.5) only need the recovery,
 # which tests/test_notebook_recover.py runs on every edit without nbgrader.
 AUTOGRADED = [unchanged, nbformat_v3_round_trip, nbconvert_round_trip, jupytext_round_trip, metadata_and_ids_rewritten,
-              grade_id_duplicated, split, merged, answer_cell_made_markdown, huge_outputs, nbformat_4_4,
+              grade_id_duplicated, split, merged, answer_cell_made_markdown, huge_outputs, nbformat_4_4, given_deleted,
               answer_in_markdown, answer_deleted]
 
 
@@ -221,7 +227,11 @@ def graded(released: tuple) -> tuple[Path, dict[str, dict[str, float]], str]:
         work.mkdir()
         submit(course, EXERCISE, edit.__name__, edit(copy.deepcopy(release), work))
     done = nbgrader(course, "autograde", EXERCISE)
-    return course, scores(course, EXERCISE), done.stdout + done.stderr
+    graded = scores(course, EXERCISE)
+    for student, points in sorted(graded.items()):  # the table of edits and scores, for the log
+        print(f"{student:28} {sum(points.values()):g}/{sum(_full(course).values()):g}",
+              ", ".join(check for check, score in points.items() if score == 0))
+    return course, graded, done.stdout + done.stderr
 
 
 def _full(course: Path) -> dict[str, float]:
