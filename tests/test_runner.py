@@ -51,6 +51,12 @@ def test_codec_never_unpickles() -> None:
     ({"status": "error", "kind": "exception", "exc_type": "RuntimeError", "calling": "train",
       "message": "Expected all tensors to be on the same device, but found at least two devices",
       "where": {"file": "iris.py", "line": 9, "function": "train", "code": "model(x)"}}, "move each batch"),
+    # torch's own NotImplementedError (a model moved off the meta stand-in) is no stub: the error and its cause
+    ({"status": "error", "kind": "not_implemented", "exc_type": "NotImplementedError", "calling": "train",
+      "message": "Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() instead of "
+                 "torch.nn.Module.to() when moving module from meta to a different device.",
+      "where": {"file": "iris.py", "line": 40, "function": "__init__", "code": "self.model.to(self.device)"}},
+     "your code moved the model to another device"),
 ])
 def test_failed_probes_are_worded_for_students(response: dict, words: str) -> None:
     assert words in str(problem_from_response(response, memory_mb=2048))

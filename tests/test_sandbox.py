@@ -356,6 +356,29 @@ def test_gpu_device_nodes_are_bound_only_where_they_exist(tmp_path: Path) -> Non
     assert args[-3:] == ["--ro-bind", "/sys", "/sys"]
 
 
+def test_a_present_gpu_is_in_the_bwrap_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake /dev with two GPUs, the UVM and MIG nodes: each is device-bound at its /dev path, after bwrap's own
+    /dev (which would hide it) and before /dev goes read-only, with /sys read-only for the driver's lookups."""
+    from autograder.sandbox import bwrap as bwrap_module
+
+    (tmp_path / "nvidia-caps").mkdir()
+    for name in ("nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-caps/nvidia-cap1",
+                 "null"):
+        (tmp_path / name).touch()
+    real = bwrap_module.gpu_mounts
+    monkeypatch.setattr(bwrap_module, "gpu_mounts", lambda: real(tmp_path))
+    cmd = bwrap_module.bwrap_command("/usr/bin/bwrap", ["/usr/bin/python3"], mounts=[], scratch_mb=8, env={},
+                                     cwd=Path("/tmp/work"))
+    binds = {cmd[i + 2]: cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--dev-bind"}
+    names = ("nvidia0", "nvidia1", "nvidiactl", "nvidia-uvm", "nvidia-uvm-tools", "nvidia-caps/nvidia-cap1")
+    assert binds == {f"/dev/{name}": str(tmp_path / name) for name in names}
+    first = min(i for i, arg in enumerate(cmd) if arg == "--dev-bind")
+    assert cmd.index("--dev") < first < cmd.index("--remount-ro")
+    assert cmd[cmd.index("--dev") + 1] == "/dev" and cmd[cmd.index("--remount-ro") + 1] == "/dev"
+    assert "/sys" in [cmd[i + 1] for i, arg in enumerate(cmd) if arg == "--ro-bind"]
+    assert cmd[-2:] == ["--", "/usr/bin/python3"]
+
+
 @pytest.mark.parametrize("caps", [True, False])
 def test_scratch_folders_are_capped_where_bwrap_can_and_the_report_says_which(monkeypatch: pytest.MonkeyPatch,
                                                                              caps: bool) -> None:

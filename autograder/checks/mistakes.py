@@ -28,6 +28,12 @@ _MISTAKES: list[tuple[str, str]] = [
      "ints, floats and lists (use float(loss) rather than numpy scalars)"),
     (r"Can't call numpy\(\) on Tensor that requires grad",
      "call `.detach()` (or `.item()` for a single number) before converting a tensor to numpy"),
+    (r"Module.to_empty\(\) instead of torch.nn.Module.to\(\)",
+     "your code moved the model to another device. The grader gives your function a model on a stand-in device "
+     "(`meta`) to see that every batch follows the model; the tutorial's StepByStep class picks a device of its own "
+     "('cuda' if available, else 'cpu') and moves the model there. This course's functions train the model on the "
+     "device the caller put it on, so that the caller decides: take `device = next(model.parameters()).device` and "
+     "move the batches there, not the model"),
     (r"Tensor.item\(\) cannot be called on meta tensors|Cannot copy out of meta tensor",
      "your code reads a value from a tensor on the model's device before moving it: compute on the device, "
      "then call `.item()` on the loss"),

@@ -36,6 +36,12 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _is_stub(message: str, where: dict[str, Any] | None) -> bool:
+    """Whether a NotImplementedError is a stub's own: its message, or a `raise NotImplementedError` line of the student."""
+    code = (where or {}).get("code") or ""
+    return "not implemented yet" in message or code.startswith("raise NotImplementedError")
+
+
 def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
     """The StudentProblem for a non-ok response from the fork server."""
     status = response.get("status")
@@ -65,6 +71,8 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
     where = _where(response.get("where"))
     message = response.get("message", "")
     calling = response.get("calling")
+    if kind == "not_implemented" and not _is_stub(message, response.get("where")):
+        kind = "exception"  # a NotImplementedError from a library (torch's "Cannot copy out of meta tensor"), not a stub
     if kind == "not_implemented":
         loc = response.get("where") or {}
         stub = re.match(r"([\w.]+): not implemented yet", message)

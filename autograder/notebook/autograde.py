@@ -24,6 +24,7 @@ from autograder.course import load_course
 from autograder.results import CheckResult
 
 from .grading import grade_module, module_source
+from .recover import ExpectedCell, expected_from_gradebook, notes, recover_cells
 
 # nbgrader's Autograde.sanitize_preprocessors with RestoreCellRoles before OverwriteCells.
 SANITIZE_PREPROCESSORS = (
@@ -46,12 +47,13 @@ AUTOGRADE_PREPROCESSORS = (
 )
 
 
-def verdict_outputs(result: CheckResult) -> list[NotebookNode]:
-    """A test cell's outputs: a plain line when the check passed, an error with the check's message otherwise."""
+def verdict_outputs(result: CheckResult, found: list[str] | None = None) -> list[NotebookNode]:
+    """A test cell's outputs: a plain line when the check passed, an error with the check's message otherwise (and
+    the notebook's notes: cells the grader could not use)."""
     if result.points == result.max_points:
         points = f"{result.max_points:g} point{'s' if result.max_points != 1 else ''}"
         return [nbformat.v4.new_output("stream", name="stdout", text=f"passed: {result.title} ({points})\n")]
-    lines = [f"{result.status}: {result.title}", *result.message.splitlines()]
+    lines = [f"{result.status}: {result.title}", *result.message.splitlines(), *(f"note: {n}" for n in found or [])]
     return [nbformat.v4.new_output("error", ename="CheckFailed", evalue=result.title, traceback=lines)]
 
 
@@ -63,15 +65,10 @@ class RestoreCellRoles(NbGraderPreprocessor):
     """
 
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gradebook:
-            source = gradebook.find_notebook(info["notebook"], info["assignment"])
-            roles = {cell.name: {"grade": False, "solution": False, "task": False, "locked": cell.locked}
-                     for cell in source.source_cells}  # every nbgrader cell of the source notebook
-            for flag, cells in (("grade", source.grade_cells), ("solution", source.solution_cells),
-                                ("task", source.task_cells)):
-                for cell in cells:
-                    roles[cell.name][flag] = True
+        expected = _expected(resources)
+        for line in recover_cells(nb, expected):  # cells another editor stripped, split or merged
+            self.log.warning("%s", line)
+        roles = {cell.grade_id: cell.role() for cell in expected}  # every nbgrader cell of the source notebook
         for cell in nb.cells:
             if "nbgrader" not in cell.metadata:
                 continue
@@ -79,10 +76,16 @@ class RestoreCellRoles(NbGraderPreprocessor):
             if role is None:
                 del cell.metadata["nbgrader"]
                 continue
-            cell.metadata.nbgrader.update(role)
+            cell.metadata.nbgrader.update({flag: role[flag] for flag in ("grade", "solution", "task", "locked")})
             if not role["grade"]:
                 cell.metadata.nbgrader.pop("points", None)
         return nb, resources
+
+
+def _expected(resources: ResourcesDict) -> list[ExpectedCell]:
+    info = resources["nbgrader"]
+    with Gradebook(info["db_url"]) as gradebook:
+        return expected_from_gradebook(gradebook, info["notebook"], info["assignment"])
 
 
 class GradeWithEngine(NbGraderPreprocessor):
@@ -100,6 +103,9 @@ class GradeWithEngine(NbGraderPreprocessor):
         exercise = load_course(root / "course.yml").exercise(resources["nbgrader"]["notebook"])
         checks = {check.id: check for check in exercise.checks}
         results = grade_module(exercise.id, module_source(nb), root)
+        found = notes(nb, _expected(resources))
+        for note in found:
+            self.log.warning("%s", note)
         for cell in nb.cells:
             if not _is_test_cell(cell):
                 continue
@@ -108,7 +114,7 @@ class GradeWithEngine(NbGraderPreprocessor):
             result = results.get(grade_id) or CheckResult(
                 exercise.id, grade_id, check.title if check else grade_id, check.points if check else 0.0, "error",
                 "the grader returned no verdict for this check")
-            cell.outputs, cell.execution_count = verdict_outputs(result), None
+            cell.outputs, cell.execution_count = verdict_outputs(result, found), None
         self.log.info("%s graded by the engine: %g/%g", exercise.id, sum(r.points for r in results.values()),
                       sum(r.max_points for r in results.values()))
         return nb, resources

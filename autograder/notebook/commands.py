@@ -12,6 +12,8 @@ import click
 from autograder.cli_support import course_option, require_extra
 
 if TYPE_CHECKING:
+    from autograder.course import Exercise
+
     from .parallel import AutogradeRun
 
 
@@ -103,6 +105,7 @@ def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | No
     from autograder.cli_support import course_root, load_manifest
 
     from .grading import grade_module, module_source
+    from .recover import expected_from_notebook, notes, recover_cells
 
     root = course_root(course)
     spec = load_manifest(root)
@@ -112,6 +115,10 @@ def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | No
         spec.exercise(exercise_id)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    expected = expected_from_notebook(_kit_notebook(root, spec.exercise(exercise_id)))
+    recovered = recover_cells(content, expected)
+    for line in recovered + [f"note: {note}" for note in notes(content, expected)]:
+        click.echo(line, err=True)
     results = grade_module(exercise_id, module_source(content), root)
     if as_json:
         click.echo(json.dumps({check: result.points for check, result in results.items()}, indent=2))
@@ -122,3 +129,11 @@ def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | No
             click.echo("    " + result.message.replace("\n", "\n    "))
     total, most = sum(r.points for r in results.values()), sum(r.max_points for r in results.values())
     click.echo(f"{exercise_id}: {total:g}/{most:g}")
+
+
+def _kit_notebook(root: Path, exercise: Exercise) -> dict:
+    """The notebook the kit builds for ``exercise`` (no cells without the instructor's solutions/)."""
+    from .build import build_notebook
+
+    module = root / "solutions" / exercise.id / exercise.module
+    return build_notebook(exercise, module.read_text(encoding="utf-8")) if module.is_file() else {"cells": []}

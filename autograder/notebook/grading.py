@@ -12,6 +12,7 @@ from typing import Any
 
 from autograder.course import find_course_root, load_course
 from autograder.grading.engine import grade, process_reference
+from autograder.probes import PROBE_FILE
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
@@ -52,8 +53,9 @@ def grade_module(exercise_id: str, source: str, root: Path) -> dict[str, CheckRe
         folder = Path(tmp) / exercise.id
         folder.mkdir()
         (folder / exercise.module).write_text(source, encoding="utf-8")
-        if not instructor:
-            shutil.copy(root / "exercises" / exercise.id / exercise.test_file, folder / exercise.test_file)
+        if not instructor:  # a student's kit: its visible checks and the probes they call
+            for name in (exercise.test_file, PROBE_FILE):
+                shutil.copy(root / "exercises" / exercise.id / name, folder / name)
         quiet = io.StringIO()
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")

@@ -15,6 +15,23 @@ from autograder.results import CheckResult
 
 _executed: dict[str, str] = {}                                   # cell id -> the source it last ran
 _verdicts: dict[tuple[str, str, str], dict[str, CheckResult]] = {}  # (root, exercise, module text) -> verdicts
+_said: set[str] = set()                                          # what this kernel was told once already
+
+PRACTICE_MODE = (
+    "practice mode: there is no bubblewrap sandbox here (Jupyter on Colab, macOS or Windows, most containers), so "
+    "the checks run your code as a plain process, with time and memory limits but no filesystem or network "
+    "isolation. That is fine for practice. Your grade is made later by your instructor's grader, which runs these "
+    "checks and hidden ones in a sandbox."
+)
+
+
+def _practice_mode_once() -> None:
+    """Say once per kernel, in words, that checks run without the sandbox when bubblewrap is missing."""
+    from autograder.sandbox import detect_isolation
+
+    if "practice" not in _said and detect_isolation().name == "process":
+        _said.add("practice")
+        print(PRACTICE_MODE)
 
 
 def _record(info: Any) -> None:
@@ -46,7 +63,8 @@ def run_check(exercise: str, check: str) -> None:
     root = course_root()
     key = (str(root), exercise, source)
     if key not in _verdicts:
-        _verdicts[key] = grade_module(exercise, source, root)
+        _practice_mode_once()
+        _verdicts[key] = grade_module(exercise, source, root)  # on the GPU when there is one (device "auto")
     result = _verdicts[key].get(check)
     if result is None:
         raise AssertionError(f"{exercise} has no check '{check}' in this course")

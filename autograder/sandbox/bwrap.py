@@ -42,12 +42,14 @@ def system_mounts() -> list[str]:
 
 
 def gpu_mounts(dev: Path = Path("/dev")) -> list[str]:
-    """Device binds for the host's NVIDIA GPUs (none on a machine without them), plus a read-only /sys,
-    where the CUDA driver looks up the devices."""
+    """Device binds for the host's NVIDIA GPUs under ``dev`` (none on a machine without them), each shown at its
+    place in the sandbox's /dev (nvidia-caps/ nodes, which MIG needs, included), plus a read-only /sys, where the
+    CUDA driver looks up the devices. The driver's libraries come with /usr and ld.so.cache (system_mounts)."""
     nodes = sorted({path for pattern in GPU_DEVICE_GLOBS for path in dev.glob(pattern)})
     if not nodes:
         return []
-    return [arg for node in nodes for arg in ("--dev-bind", str(node), str(node))] + ["--ro-bind", "/sys", "/sys"]
+    binds = [arg for node in nodes for arg in ("--dev-bind", str(node), str(Path("/dev", node.relative_to(dev))))]
+    return binds + ["--ro-bind", "/sys", "/sys"]
 
 
 @lru_cache(maxsize=8)

@@ -78,6 +78,29 @@ def test_make_loaders_split(student):
            "x or y was modified in place")
 
 
+def expect_same_order(first, again, setting):
+    """Two loaders made with the same seed, the global generator used in between: the same split and training order."""
+    expect(sorted(first["train"][0]["indices"]) == sorted(again["train"][0]["indices"]),
+           f"the same training points for the same seed{setting}",
+           "other training points after the grader used torch's global random generator between two calls",
+           cause="random_split used torch's global random state. The tutorial's random_split(dataset, [80, 20]) has "
+                 "no generator and relies on the torch.manual_seed(42) run before it; this course asks make_loaders "
+                 "to be reproducible from its seed argument alone",
+           fix="seed torch.Generator()s with the seed argument: random_split(dataset, [n_train, n_val], "
+               "generator=torch.Generator().manual_seed(seed))")
+    expect(first["train"][0]["indices"] == again["train"][0]["indices"],
+           "the same order of training batches for the same seed, whatever else used the random generator in "
+           f"between{setting}",
+           "another order after the grader used torch's global random generator between making and using the loader",
+           cause="the training DataLoader shuffles with torch's global random generator. The tutorial seeds it once "
+                 "with torch.manual_seed and gives its DataLoader no generator (one appears in later chapters): "
+                 "then the order of the batches changes with every random draw made before the first epoch "
+                 "(creating a model, another loader). This course asks make_loaders to be reproducible from its "
+                 "seed argument alone, so the loader needs a generator of its own",
+           fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "
+               "generator=torch.Generator().manual_seed(seed))")
+
+
 def test_make_loaders_seeded(student):
     out = student.probe("loaders_run", seed=42, n=100, other_seed=7)
     first = _loaders_ok(out)
@@ -87,12 +110,7 @@ def test_make_loaders_seeded(student):
            "two calls with seed=42 gave different splits",
            cause="random_split used the global random state",
            fix="random_split(dataset, [n_train, n_val], generator=torch.Generator().manual_seed(seed))")
-    expect(first["train"][0]["indices"] == again["train"][0]["indices"],
-           "the same order of training batches for the same seed, whatever else used the random generator in between",
-           "another order after the grader used torch's global random generator between making and using the loader",
-           cause="the training DataLoader shuffles with torch's global random generator",
-           fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "
-               "generator=torch.Generator().manual_seed(seed))")
+    expect_same_order(first, again, "")
     expect(sorted(first["val"][0]["indices"]) != sorted(other["val"][0]["indices"]),
            "another split for another seed", "seed=42 and seed=7 gave the same validation points",
            fix="use the seed argument to seed the generators, not a constant")

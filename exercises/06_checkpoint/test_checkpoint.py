@@ -15,7 +15,8 @@ def recorded_after_step(returned, used):
     """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
     if returned and used and returned[:-1] == used[1:] and returned != used:
         return ("these are the rates after scheduler.step(), as the tutorial records them; this course records "
-                "the rate used during each epoch, read before scheduler.step()")
+                "the rate used during each epoch, read before scheduler.step(), so that learning_rates[i] is the rate "
+                "that produced losses[i]")
     return None
 
 
@@ -25,7 +26,11 @@ def test_save_checkpoint_contents(student):
            fix="torch.save(checkpoint, path)")
     if not out["loadable"]:
         fail("a file that torch.load(path, weights_only=True) reads", f"it refuses it: {out['error']}",
-             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32)"
+             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). The tutorial "
+                   "saves its histories as they are, and they hold numpy floats (its losses come from np.mean); "
+                   "since PyTorch 2.6, torch.load reads only tensors and plain Python data unless weights_only=False, "
+                   "which also runs any code hidden in the file. This course keeps weights_only=True, so the "
+                   "histories are saved as Python floats"
              if out.get("numpy") else "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
              "(e.g. the whole model instead of its state_dict)",
              fix="save model.state_dict() and optimizer.state_dict(), and the losses as [float(v) for v in losses]")

@@ -63,8 +63,11 @@ class SplitRun(TypedDict):
 
 @probe
 def split_run(student: StudentModule, *, device: str, x: np.ndarray, y: np.ndarray, train_fraction: float | None = None,
-              seed: int | None = None) -> SplitRun:
-    """What train_val_split returns for the grader's arrays."""
+              seed: int | None = None, global_seed: int | None = None) -> SplitRun:
+    """What train_val_split returns for the grader's arrays (numpy's global stream seeded with global_seed first,
+    to see whether the split depends on it)."""
+    if global_seed is not None:
+        np.random.seed(global_seed)
     out = student.call("train_val_split", x.copy(), y.copy(), **_kwargs(train_fraction=train_fraction, seed=seed))
     if not isinstance(out, (tuple, list)) or len(out) != 4:
         return {"ok_tuple": False, "type": type(out).__name__}

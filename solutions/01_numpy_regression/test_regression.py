@@ -30,6 +30,21 @@ def least_squares(x, y):
 SPLIT_ROWS = "the first int(len(x) * train_fraction) shuffled indices go to training, all the others to validation"
 
 
+def check_split_own_stream(student, out, x, y, **kwargs):
+    """The split must not follow numpy's global random stream: the same call after another global seed."""
+    again = student.probe("split_run", x=x, y=y, global_seed=12345, **kwargs)
+    if not again["ok_tuple"] or np.array_equal(out["x_train"]["array"], again["x_train"]["array"]):
+        return
+    fail("train_val_split to give the same split for the same arguments, whatever numpy's global random state",
+         "the split changed when np.random was seeded differently before the call",
+         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) on numpy's global stream. "
+               "The tutorial does exactly that, right after drawing the data from the same stream (hence its "
+               "a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed argument only, so that it "
+               "is the same wherever it is called: with the global stream, any random draw before the call (another "
+               "cell, a library) changes which points are used for training",
+         fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
+
+
 def check_array(got, name, shape, dtype="float64", rows_fix="draw n points: rs.rand(n, 1) and rs.randn(n, 1)"):
     info = got["info"]
     found = info.get("shape")
@@ -84,6 +99,7 @@ def test_train_val_split_partition(student):
            "each x row to stay with its own y row", "x and y were shuffled differently",
            fix="shuffle ONE array of indices and use it for both: x[idx], y[idx]")
     rows = np.concatenate([xt[:, 0], xv[:, 0]])
+    check_split_own_stream(student, out, x, y)
     expect(np.array_equal(np.sort(rows), x[:, 0]), "every point exactly once, in training or in validation",
            f"{len(set(rows.tolist()))} distinct points out of {n}",
            cause="indices drawn with replacement (randint/choice) or training and validation overlap",
@@ -92,8 +108,8 @@ def test_train_val_split_partition(student):
     expect(np.array_equal(rows.astype(int), want), "this course's shuffle: RandomState(42).permutation(100), "
            "its first 80 indices for training, in that order",
            f"training starts with points {rows[:5].astype(int).tolist()}, expected {want[:5].tolist()}",
-           cause="another random generator (np.random.shuffle, default_rng) or the seed argument is not used. The "
-                 "tutorial shuffles with np.random.shuffle on the stream that drew the data (hence its a ≈ 1.0235, "
+           cause="another random generator (default_rng, torch) or the seed argument is not used. The tutorial "
+                 "shuffles with np.random.shuffle on the stream that drew the data (hence its a ≈ 1.0235, "
                  "b ≈ 1.9690); this course seeds the split on its own, so the numbers here differ",
            fix="idx = np.random.RandomState(seed).permutation(n)")
 
@@ -190,6 +206,7 @@ def test_train_val_split_seeded(student):
     yt = check_array(runs[0]["y_train"], "y_train (n=33, train_fraction=0.7)", (23, 1), rows_fix=SPLIT_ROWS)
     expect(np.array_equal(yt, -xt), "each x row to stay with its own y row", "x and y were shuffled differently",
            fix="index x and y with the same shuffled indices")
+    check_split_own_stream(student, runs[0], x, y, train_fraction=0.7, seed=5)
     expect(np.array_equal(runs[0]["x_train"]["array"], runs[1]["x_train"]["array"]),
            "the same split for the same seed", "two calls with seed=5 gave different splits",
            fix="use np.random.RandomState(seed), not the global np.random")

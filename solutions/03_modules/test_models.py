@@ -192,7 +192,10 @@ def test_train_step_calls_loss_fn(student):
     expect(first["first"].startswith("prediction") and first["second"].startswith("target"),
            "loss_fn(yhat, y): the prediction first, the target second",
            f"loss_fn({first['first']}, {first['second']})",
-           cause="the arguments are swapped; harmless for the MSE, wrong for most other losses",
+           cause="the arguments are swapped. The tutorial's first train step writes loss_fn(y, yhat), which gives the "
+                 "same number with nn.MSELoss (it is symmetric); this course asks for PyTorch's order, "
+                 "loss_fn(input, target), because most other losses are not symmetric: nn.CrossEntropyLoss "
+                 "(exercise 07) wants the logits first and the class labels second",
            fix="loss = loss_fn(yhat, y)")
 
 

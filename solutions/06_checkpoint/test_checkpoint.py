@@ -15,7 +15,8 @@ def recorded_after_step(returned, used):
     """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
     if returned and used and returned[:-1] == used[1:] and returned != used:
         return ("these are the rates after scheduler.step(), as the tutorial records them; this course records "
-                "the rate used during each epoch, read before scheduler.step()")
+                "the rate used during each epoch, read before scheduler.step(), so that learning_rates[i] is the rate "
+                "that produced losses[i]")
     return None
 
 
@@ -25,7 +26,11 @@ def test_save_checkpoint_contents(student):
            fix="torch.save(checkpoint, path)")
     if not out["loadable"]:
         fail("a file that torch.load(path, weights_only=True) reads", f"it refuses it: {out['error']}",
-             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32)"
+             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). The tutorial "
+                   "saves its histories as they are, and they hold numpy floats (its losses come from np.mean); "
+                   "since PyTorch 2.6, torch.load reads only tensors and plain Python data unless weights_only=False, "
+                   "which also runs any code hidden in the file. This course keeps weights_only=True, so the "
+                   "histories are saved as Python floats"
              if out.get("numpy") else "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
              "(e.g. the whole model instead of its state_dict)",
              fix="save model.state_dict() and optimizer.state_dict(), and the losses as [float(v) for v in losses]")
@@ -127,7 +132,11 @@ def test_refuses_unsafe_checkpoint(student):
         expect(not seen["ran_payload"], f"{function} to refuse a checkpoint whose pickle runs code "
                "(torch.load(..., weights_only=True) raises UnpicklingError)",
                "the code hidden in the file ran (it created a file)",
-               cause=f"{function} uses torch.load without weights_only=True",
+               cause=f"{function} calls torch.load with weights_only=False (or unpickles the file another way), which "
+                     "runs whatever code the file holds. The tutorial's torch.load(path) predates PyTorch 2.6, when "
+                     "weights_only=True became the default; weights_only=False is what makes a checkpoint with numpy "
+                     "floats load again. This course asks for weights_only=True: a checkpoint is a file you may get "
+                     "from anyone, and save_checkpoint's Python floats load without weights_only=False",
                fix="torch.load(path, map_location=device, weights_only=True)")
 
 
@@ -148,7 +157,10 @@ def test_loads_onto_model_device(student):
             expect(call["map_location"] is not None and target in call["map_location"],
                    f"{function}: torch.load(..., map_location=<the model's device, {target}>)",
                    f"map_location={call['map_location']}",
-                   cause="a checkpoint saved on a GPU then fails on a machine without one, or lands on the wrong device",
+                   cause="the tutorial's torch.load(path) has no map_location: it works there because the file is "
+                         "loaded on the device it was saved from. This course asks for the model's device: a "
+                         "checkpoint saved on a GPU otherwise fails on a machine without one, or lands on the wrong "
+                         "device",
                    fix="device = next(model.parameters()).device; torch.load(path, map_location=device, "
                        "weights_only=True)")
 
