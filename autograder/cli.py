@@ -11,8 +11,8 @@ from rich.text import Text
 
 from autograder.classroom.command import grade_all_command
 from autograder.cli_support import (
-    EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_option,
-    load_manifest,
+    EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_of_record,
+    isolation_option, load_manifest,
 )
 from autograder.grading.engine import close_sessions, grade, select_exercises
 from autograder.notebook.commands import nbgrader_group
@@ -68,6 +68,9 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
         report = grade(folder, root, exercises=[e.id for e in exercises], device=device, tests="submission",
                        listener=live, sessions=sessions if watch else None)
         live.finish(report)
+        if report.isolation_level != "bwrap":
+            console.print(Text(f"practice mode: bubblewrap cannot be used here, so your code ran without a sandbox "
+                               f"({report.isolation}); the checks are the same", style="dim"))
         by_id = {e.id: e for e in report.exercises}
         pending = next((e for e in exercises if e.id in by_id and not by_id[e.id].done), None)
         if pending is None:
@@ -127,6 +130,7 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
         select_exercises(spec, list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
+    isolation = isolation_of_record(isolation)
     try:
         report = grade(path, root, exercises=list(exercise_names) or None, device=device, isolation=isolation,
                        timeout=timeout)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import click
 
 from autograder.course import Course, ManifestError, find_course_root, load_course
+from autograder.sandbox import SandboxUnavailable, record_isolation
 
 EXIT_BELOW_THRESHOLD = 1   # grading completed, the score is under --fail-under
 EXIT_GRADER_ERROR = 3      # the grader itself could not run
@@ -18,7 +20,8 @@ course_option = click.option("--course", type=click.Path(file_okay=False, path_t
 device_option = click.option("--device", type=click.Choice(["auto", "cpu", "cuda", "mps"]), default="auto",
                              show_default=True, help="auto picks cuda, then mps, then cpu.")
 isolation_option = click.option("--isolation", type=click.Choice(["bwrap", "process"]), default=None,
-                                help="Require an isolation level (default: strongest available).")
+                                help="The isolation level (default: bwrap, and grading refuses to run without it; "
+                                     "`process` grades UNISOLATED, a practice mode).")
 
 
 def course_root(course: Path | None) -> Path:
@@ -42,3 +45,13 @@ def require_extra(module: str, extra: str, what: str) -> None:
     if importlib.util.find_spec(module) is None:
         raise click.ClickException(f"{what} needs the [{extra}] extra: "
                                    f"pip install -c constraints.txt -e '.[{extra}]' in the course kit")
+
+
+def isolation_of_record(isolation: str | None) -> str:
+    """The isolation level a grade of record runs at (--isolation, else bwrap); without bubblewrap, exit 3 saying
+    what to install or which option to pass."""
+    try:
+        return record_isolation(isolation, opt_out="pass --isolation process").name
+    except SandboxUnavailable as exc:
+        click.echo(f"grading could not run: {exc}", err=True)
+        sys.exit(EXIT_GRADER_ERROR)

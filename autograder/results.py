@@ -63,8 +63,9 @@ class GradeReport:
     submission: str
     exercises: list[ExerciseResult]
     device: str
-    isolation: str
+    isolation: str                                 # the isolation level described in words, for people
     torch_version: str = ""
+    isolation_level: str = ""                      # its name: "bwrap", "process" (practice mode) or "none" (not run)
     execution_time: float = 0.0
     timing: dict[str, float] = field(default_factory=dict)
     # loss histories per exercise, keyed "student.train", "reference.validation", ...: the HTML report plots them

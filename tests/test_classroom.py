@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.classroom.discover import (SubmissionsError, UnsafeArchive, discover, safe_extract, submission_hash,
-                                           submission_root)
+from autograder.classroom.discover import (UnsafeArchive, discover, graded_folder_problem, safe_extract,
+                                           submission_hash, submission_root)
 from autograder.classroom.gradebook import write_gradebook
 from autograder.classroom.store import Outcome, Store
 from autograder.classroom.summary import summary_table, write_summary
@@ -71,6 +71,58 @@ def test_a_link_then_a_file_through_it_cannot_escape(tmp_path: Path) -> None:
     assert not any(outside.iterdir())
 
 
+def _chain_links(at: str, depth: int, kit: Path) -> dict[str, str]:
+    """Links that are each inside the folder when unpacked in this order, because the links they go through do not
+    exist yet, and that together lead to the kit's solutions/: `at` -> .hidden/up/<kit>/solutions (while `up` is
+    missing), .hidden/up -> x/x/.../.. (while x is missing), then .hidden/x -> . (so up climbs `depth` levels to /)."""
+    return {at: f".hidden/up{kit / 'solutions'}", ".hidden/up": "/".join(["x"] * depth + [".."] * depth),
+            ".hidden/x": "."}
+
+
+def test_a_chain_of_links_each_inside_when_written_is_refused_once_all_exist(tmp_path: Path, course_root: Path) -> None:
+    """Checked as each link is written, every one resolves inside; all together they reach / and the kit."""
+    dest = tmp_path / "out"
+    links = _chain_links("mallory", len(dest.resolve().parts) + 2, course_root)
+    with pytest.raises(UnsafeArchive, match=r"links that lead outside its folder \(\.hidden/up, mallory\)"):
+        safe_extract(_zip(tmp_path / "chain.zip", {}, links=links), dest)
+    assert not dest.exists()
+    # in an LMS export the entry holding the chain is refused, the other students are unpacked
+    export = _zip(tmp_path / "export.zip", {"ann/07_iris/iris.py": "x = 1"},
+                  links={f"mallory/{name}": target for name, target in
+                         _chain_links("s", len((tmp_path / "unpacked" / "mallory").resolve().parts) + 2,
+                                      course_root).items()})
+    students = {s.id: s for s in discover(export, tmp_path / "unpacked")}
+    assert sorted(students) == ["ann", "mallory"]
+    assert not students["ann"].refused and (tmp_path / "unpacked" / "ann" / "07_iris" / "iris.py").is_file()
+    assert "links that lead outside its folder (.hidden/up, s)" in students["mallory"].refused
+    assert not (tmp_path / "unpacked" / "mallory").exists()
+
+
+def test_a_graded_folder_never_goes_through_a_link(tmp_path: Path, course_root: Path) -> None:
+    """A folder holding one link to the kit, a link to another student's folder, a student folder that is itself
+    a link: none is descended into or graded; a link that stays inside is fine."""
+    classroom = tmp_path / "class"
+    (classroom / "ann" / "05_training_loop").mkdir(parents=True)
+    (classroom / "ann" / "05_training_loop" / "loop.py").write_text("x = 1")
+    (classroom / "kit_link").mkdir()
+    (classroom / "kit_link" / "kit").symlink_to(course_root)
+    (classroom / "peer" / "nested").mkdir(parents=True)
+    (classroom / "peer" / "nested" / "05_training_loop").symlink_to(classroom / "ann" / "05_training_loop")
+    (classroom / "alias").symlink_to(classroom / "ann")
+    (classroom / "ann" / "05_training_loop" / "same.py").symlink_to("loop.py")
+    assert submission_root(classroom / "kit_link") == classroom / "kit_link"  # the link is not descended into
+    assert submission_root(classroom / "peer") == classroom / "peer" / "nested"
+    assert "links that lead outside its folder (kit)" in graded_folder_problem(
+        classroom / "kit_link", classroom / "kit_link", course_root)
+    assert "(nested/05_training_loop)" in graded_folder_problem(
+        classroom / "peer", classroom / "peer" / "nested", course_root)
+    assert graded_folder_problem(classroom / "ann", classroom / "ann", course_root) is None
+    assert "kit's own solutions" in graded_folder_problem(course_root / "solutions", course_root / "solutions",
+                                                          course_root)
+    students = {s.id: s for s in discover(classroom, tmp_path / "unused")}
+    assert "alias is a link" in students["alias"].refused and not students["ann"].refused
+
+
 def test_size_and_count_caps(tmp_path: Path) -> None:
     big = _zip(tmp_path / "big.zip", {"a.py": "x" * 5000})
     with pytest.raises(UnsafeArchive, match="more than"):
@@ -116,8 +168,12 @@ def test_discover_folders_zips_and_an_lms_export(tmp_path: Path) -> None:
     safe_extract(from_zip[1].source, tmp_path / "bob")
     assert submission_root(tmp_path / "bob") == tmp_path / "bob" / "bob"
     (lms / "Alice Smith 123").mkdir()
-    with pytest.raises(SubmissionsError, match="Alice_Smith_123"):
-        discover(lms, tmp_path / "unused")
+    (lms / "carol").mkdir()
+    clash = {s.id: s for s in discover(lms, tmp_path / "unused")}
+    assert sorted(clash) == ["Alice_Smith_123", "bob_456", "carol"]  # the others are still found
+    assert "2 submissions map to the student id 'Alice_Smith_123' (Alice Smith 123, Alice Smith_123)" in \
+        clash["Alice_Smith_123"].refused
+    assert not clash["bob_456"].refused and not clash["carol"].refused
 
 
 def test_submission_hash_changes_with_content(tmp_path: Path) -> None:

@@ -68,3 +68,52 @@ def test_student_check_fails_on_stubs_and_passes_when_done(course_root: Path, tm
     solved = run(["check", "07_iris"], kit)
     assert solved.returncode == 0, solved.stdout
     assert "1/1 exercises done" in solved.stdout
+
+
+# --- no grade of record without the sandbox -------------------------------------------------------------------
+
+@pytest.fixture
+def no_bwrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process sees no usable bubblewrap, and no isolation level chosen in its environment."""
+    from autograder.sandbox import detect
+
+    monkeypatch.setattr(detect, "bwrap_problem", lambda: "the bwrap executable is not installed")
+    monkeypatch.delenv(detect.ENV_VAR, raising=False)
+
+
+def test_grade_and_grade_all_refuse_to_grade_unisolated_unless_told(no_bwrap: None, course_root: Path,
+                                                                    tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    submission = course_root / "tests" / "submissions" / "sample"
+    for args in (["grade", str(submission)], ["grade-all", str(submission), "--out", str(tmp_path / "out")]):
+        refused = CliRunner().invoke(main, [*args, "--exercise", "01_numpy_regression", "--course", str(course_root)])
+        assert refused.exit_code == 3, refused.output
+        words = " ".join(refused.output.split())
+        assert "a grade of record needs the bubblewrap sandbox" in words
+        assert "apt-get install -y bubblewrap" in words and "pass --isolation process" in words
+    assert not (tmp_path / "out" / "students").exists() or not any((tmp_path / "out" / "students").iterdir())
+
+
+@pytest.mark.slow
+def test_grade_with_isolation_process_says_so_in_results_json_and_check_falls_back(no_bwrap: None, course_root: Path,
+                                                                                   tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    results = tmp_path / "results.json"
+    done = CliRunner().invoke(main, ["grade", str(course_root / "tests" / "submissions" / "sample"), "--exercise",
+                                     "01_numpy_regression", "--isolation", "process", "--results", str(results),
+                                     "--quiet", "--course", str(course_root)])
+    assert done.exit_code == 0, done.output
+    extra = json.loads(results.read_text())["extra_data"]
+    assert extra["isolation_level"] == "process" and "practice mode" in extra["isolation"]
+    kit = tmp_path / "kit"
+    shutil.copytree(course_root / "exercises" / "01_numpy_regression", kit / "exercises" / "01_numpy_regression")
+    shutil.copy(course_root / "course.yml", kit / "course.yml")
+    checked = CliRunner().invoke(main, ["check", "01_numpy_regression", "--course", str(kit)])
+    assert checked.exit_code == 1, checked.output  # the stubs: checks ran, in practice mode, and it says so
+    assert "practice mode: bubblewrap cannot be used here" in " ".join(checked.output.split())

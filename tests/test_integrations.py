@@ -109,3 +109,49 @@ def test_ci_template_is_valid_and_runs_commands_that_exist(tmp_path: Path) -> No
         assert shown.exit_code == 0, f"`autograder {' '.join(subcommand)}` does not exist"
         for option in (word.split("=")[0] for word in command if word.startswith("--")):
             assert option in shown.output, f"`autograder {' '.join(subcommand)}` has no {option}"
+
+
+def test_run_autograder_refuses_to_grade_without_the_sandbox(course_root: Path, tmp_path: Path) -> None:
+    """No bwrap on PATH and no isolation level chosen: `autograder grade` exits 3, and the student is told that the
+    autograder could not run rather than given an unisolated grade."""
+    (tmp_path / "source").symlink_to(course_root)
+    shutil.copytree(course_root / "tests" / "submissions" / "sample" / "01_numpy_regression",
+                    tmp_path / "submission" / "01_numpy_regression")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "mkdir").symlink_to(shutil.which("mkdir"))
+    env = {key: value for key, value in os.environ.items() if key != "AUTOGRADER_ISOLATION"}
+    env.update({"AUTOGRADER_ROOT": str(tmp_path), "AUTOGRADER_PYTHON": sys.executable, "PATH": str(tmp_path / "bin"),
+                "AUTOGRADER_EXERCISES": "01_numpy_regression"})
+    done = subprocess.run([shutil.which("bash"), str(course_root / "autograder/integrations/templates/run_autograder")],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "a grade of record needs the bubblewrap sandbox" in done.stderr
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and "could not run (exit status 3)" in results["output"]
+
+
+def test_nbgrader_autograde_refuses_to_grade_without_the_sandbox_unless_configured(
+        monkeypatch: pytest.MonkeyPatch, course_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import nbformat
+    from traitlets.config import Config
+
+    from autograder.notebook import autograde
+    from autograder.sandbox import detect
+
+    monkeypatch.setattr(detect, "bwrap_problem", lambda: "the bwrap executable is not installed")
+    monkeypatch.delenv(detect.ENV_VAR, raising=False)
+    config = Config()
+    config.CourseDirectory.root = str(tmp_path)
+    started = tmp_path / "autograded" / "ann" / "01_numpy_regression"  # what nbgrader made before the preprocessor
+    started.mkdir(parents=True)
+    resources = {"nbgrader": {"notebook": "01_numpy_regression", "student": "ann", "assignment": "01_numpy_regression"}}
+    with pytest.raises(SystemExit) as stopped:
+        autograde.GradeWithEngine(config=config, course=str(course_root)).preprocess(nbformat.v4.new_notebook(),
+                                                                                     resources)
+    assert stopped.value.code == 3 and not started.exists()  # the next run grades it again
+    assert "c.GradeWithEngine.isolation = 'process'" in caplog.text and "apt-get install" in caplog.text
+    chosen: list[str | None] = []
+    monkeypatch.setattr(autograde, "grade_module", lambda *args, isolation=None: chosen.append(isolation) or {})
+    autograde.GradeWithEngine(config=config, course=str(course_root), isolation="process").preprocess(
+        nbformat.v4.new_notebook(), resources)
+    assert chosen == ["process"]

@@ -43,6 +43,8 @@ def test_codec_never_unpickles() -> None:
     ({"status": "signal", "signal": 9}, "memory limit"),
     ({"status": "signal", "signal": 11}, "crashed (SIGSEGV)"),
     ({"status": "no_result", "exit_code": 0}, "ended before returning a result"),
+    ({"status": "server_died", "died": "killed", "limit": 30}, "your code stopped or killed it"),
+    ({"status": "server_died", "died": "stopped", "limit": 30}, "stopped answering"),
     ({"status": "error", "kind": "exit", "message": "SystemExit(0)"}, "called exit"),
     ({"status": "error", "kind": "not_implemented", "message": "train: not implemented yet",
       "where": {"file": "iris.py", "line": 7, "function": "train", "code": "raise"}}, "not implemented yet: `train`"),
@@ -434,15 +436,47 @@ def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None
     from autograder.checks.handles import BUDGET_FACTOR, ExerciseBudget
 
     budget = ExerciseBudget(limit=10)
-    budget.charge({"status": "ok", "duration": 2.0})
+    budget.charge({"status": "ok", "duration": 0.1, "elapsed": 2.0})  # the parent's clock counts, not the sandbox's
     assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 2
-    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "train"})
+    budget.charge({"status": "timeout", "duration": 1.0, "elapsed": 10.0, "limit": 10, "calling": "train"})
     assert budget.timed_out == {"train": 10.0}
-    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "calling": "evaluate", "phase": "call"})
+    budget.charge({"status": "timeout", "elapsed": 10.0, "limit": 10, "calling": "evaluate", "phase": "call"})
     assert budget.timed_out == {"train": 10.0, "evaluate": 10.0}
     assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
-    budget.charge({"status": "timeout", "duration": 10.0, "limit": 10, "phase": "import"})  # answered again, free
+    budget.charge({"status": "timeout", "elapsed": 10.0, "limit": 10, "phase": "import"})  # answered again, free
     assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
+
+
+def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limit() -> None:
+    """Killed at once or stopped until the parent gave up on it: a time-out, charged in full by the parent's clock,
+    and once the budget is spent the exercise's later probes are not run, with a message that says why."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from autograder.checks.handles import ExerciseBudget, ExerciseHandle
+    from autograder.checks.problems import StudentProblem
+    from autograder.course.schema import Check, Exercise
+
+    budget = ExerciseBudget(limit=10)
+    budget.charge({"status": "server_died", "died": "killed", "elapsed": 0.3, "limit": 10})
+    assert (budget.spent, budget.deaths) == (10, 1)
+    budget.charge({"status": "server_died", "died": "stopped", "elapsed": 40.0, "limit": 10})
+    assert (budget.spent, budget.deaths) == (50, 2)
+    death = {"status": "server_died", "died": "killed", "elapsed": 0.2, "limit": 5.0}
+    answers = iter([{"status": "ok", "value": 1, "duration": 0.0, "elapsed": 0.1}, death, death])
+    sent: list[dict] = []
+    exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"], timeout=5,
+                        checks=[Check(id="c", title="c", points=1)])
+    handle = ExerciseHandle(SimpleNamespace(run=lambda r: sent.append(r) or next(answers),  # type: ignore[arg-type]
+                                            limits=SimpleNamespace(memory_mb=2048)),
+                            exercise, Path("probes.py"), "cpu", label="student", budget=ExerciseBudget(limit=5))
+    assert handle.probe("p") == 1
+    for _ in range(2):
+        with pytest.raises(StudentProblem, match="your code stopped or killed it"):
+            handle.probe("p")
+    with pytest.raises(StudentProblem, match="budget .* is spent: an earlier check's code stopped or killed"):
+        handle.probe("p")
+    assert len(sent) == 3  # the fourth never reached the sandbox: 2 × 5 + 3 × 0.1 - 0.1 - 5 - 5 < 1 s was left
 
 
 def test_a_function_that_timed_out_fails_at_once_also_when_the_students_code_calls_it() -> None:

@@ -10,7 +10,7 @@ from autograder.checks.problems import StudentProblem, problem_from_response
 from autograder.course.schema import Exercise
 from autograder.probe_results import ResultTypeError, probe_file
 from autograder.runner import codec
-from autograder.runner.session import GraderError, Session
+from autograder.runner.session import DIED, GraderError, Session
 
 
 BUDGET_FACTOR = 3.0
@@ -25,13 +25,17 @@ class ExerciseBudget:
     fail at once), and the exercise's probes together get two time limits plus BUDGET_FACTOR times the
     time its probes took when they succeeded: one hang takes one limit, the second is slack for the
     probes that follow it, and hangs in further functions share it. A correct submission never runs
-    short. `tampered` is set once a probe found the grader's instruments changed.
+    short. Time is the parent's own clock (a response's "elapsed"), never what the sandbox reports; a
+    fork server that died or stopped answering while it ran a probe (the code stopped or killed it)
+    counts as that probe's time-out, charged in full, and is counted in `deaths`. `tampered` is set
+    once a probe found the grader's instruments changed.
     """
 
     limit: float
     ok_seconds: float = 0.0
     spent: float = 0.0
     timed_out: dict[str, float] = field(default_factory=dict)
+    deaths: int = 0
     tampered: str | None = None
 
     def remaining(self) -> float:
@@ -40,13 +44,23 @@ class ExerciseBudget:
     def charge(self, response: dict[str, Any]) -> None:
         if response.get("phase") == "import" and response.get("status") != "ok":
             return  # the session answers later probes with this same failure, without running them
-        duration = float(response.get("duration") or 0.0)
-        self.spent += duration
+        seconds = float(response.get("elapsed") or 0.0)
+        if response.get(DIED):
+            self.deaths += 1
+            seconds = max(seconds, float(response.get("limit") or self.limit))
+        self.spent += seconds
         if response.get("status") == "ok":
-            self.ok_seconds += duration
+            self.ok_seconds += seconds
         elif response.get("status") == "timeout" and response.get("calling"):
             for name in response.get("callers") or [response["calling"]]:  # the innermost one the module defines
                 self.timed_out.setdefault(name, float(response["limit"]))
+
+    def spent_message(self) -> str:
+        """Why a probe of this exercise is not run: its budget is spent."""
+        cause = ("an earlier check's code stopped or killed the grader's process that runs it" if self.deaths
+                 else "an earlier check waited for code that never returned")
+        return (f"skipped: this exercise's time budget (2 × {self.limit:.0f} s plus {BUDGET_FACTOR:g}× the time of "
+                f"the checks that ran) is spent: {cause}")
 
 
 class ExerciseHandle:
@@ -92,9 +106,7 @@ class ExerciseHandle:
             if budget.timed_out:
                 request["timed_out"] = dict(budget.timed_out)
             if budget.remaining() < _SHORTEST_LIMIT:
-                raise StudentProblem("timeout", f"skipped: this exercise's time budget (2 × {budget.limit:.0f} s plus "
-                                                f"{BUDGET_FACTOR:g}× the time of the checks that ran) is spent: "
-                                                "an earlier check waited for code that never returned")
+                raise StudentProblem("timeout", budget.spent_message())
             request["timeout"] = min(limit, budget.remaining())
         memo = self._memo if cache else None
         key = codec.encode(request).decode() if memo is not None else ""  # exact, arrays included
@@ -104,7 +116,8 @@ class ExerciseHandle:
         self.last_duration = response.get("duration")
         if response.get("output"):
             self.outputs.append(response["output"])
-        self._log.append({"who": self.label, "request": request, "duration": self.last_duration})
+        self._log.append({"who": self.label, "request": request, "duration": self.last_duration,
+                          "elapsed": response.get("elapsed"), "status": response.get("status")})
         if budget is not None:
             budget.charge(response)
         if response.get("status") == "grader_error":

@@ -7,6 +7,7 @@ import signal
 from typing import Any
 
 from autograder.checks.mistakes import likely_cause
+from autograder.runner.session import DIED
 
 
 class StudentProblem(Exception):
@@ -64,7 +65,12 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
         return StudentProblem("no_result", f"the process running your code ended before returning a result "
                                            f"(exit code {code}): do not call os._exit() or exit() in your module")
     if status == "server_died":
-        return StudentProblem("crashed", "the sandbox running your code stopped unexpectedly")
+        ended = ("stopped answering (nothing came back in its time limit of "
+                 f"{float(response.get('limit') or 0):.0f} s and more)" if response.get(DIED) == "stopped" else "ended")
+        return StudentProblem("timeout", f"the grader's process that runs your code {ended}: your code stopped or "
+                                         "killed it (a signal such as os.kill(os.getppid(), ...)), or crashed the "
+                                         "sandbox. Never send signals to processes your code did not start; this "
+                                         "counts as a time-out for this exercise")
     if status != "error":
         return StudentProblem("crashed", f"unexpected response from the sandbox: {status!r}")
     kind = response.get("kind", "exception")

@@ -12,8 +12,8 @@ from autograder.classroom.discover import SubmissionsError
 from autograder.classroom.grade_all import grade_all
 from autograder.classroom.job import Settings
 from autograder.cli_support import (
-    EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_option, load_manifest,
-    require_extra,
+    EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_of_record,
+    isolation_option, load_manifest, require_extra,
 )
 from autograder.grading.engine import select_exercises
 
@@ -48,7 +48,7 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exer
         select_exercises(load_manifest(root), list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
-    settings = Settings(root, tuple(exercise_names), device, timeout, isolation)
+    settings = Settings(root, tuple(exercise_names), device, timeout, isolation_of_record(isolation))
     console = Console()
     try:
         run = grade_all(submissions.resolve(), settings, out.resolve(), jobs=jobs, force=force, cluster=cluster,

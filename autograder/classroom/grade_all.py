@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from autograder.classroom.cluster import run_cluster
-from autograder.classroom.discover import discover, submission_hash
+from autograder.classroom.discover import discover, student_hash
 from autograder.classroom.gradebook import write_gradebook
 from autograder.classroom.job import Job, Settings
 from autograder.classroom.workers import run_local
@@ -43,7 +43,7 @@ def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1
     students = discover(submissions, out / "unpacked")
     run, todo, key = ClassRun(), [], settings.key
     for student in students:
-        digest = submission_hash(student.source)
+        digest = student_hash(student)
         if not force and store.is_current(student.id, digest, key):
             run.skipped.append(student.id)
         else:
@@ -68,5 +68,6 @@ def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1
     course = load_course(settings.course_root / "course.yml")
     exercises = [e.id for e in select_exercises(course, list(settings.exercises) or None)]
     write_gradebook(out / "gradebook.csv", exercises, stored)
-    run.summary = write_summary(out, [results for _, results in stored.values()])
+    refused = {sid: manifest["note"] for sid, (manifest, _) in stored.items() if manifest.get("note")}
+    run.summary = write_summary(out, [results for _, results in stored.values()], refused)
     return run

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
+from autograder.classroom.discover import Student, UnsafeArchive, graded_folder_problem, safe_extract, submission_root
 from autograder.classroom.store import Outcome
 from autograder.course import load_course
 from autograder.grading.engine import grade, process_reference, select_exercises
@@ -35,9 +35,9 @@ class Settings:
 
     @property
     def key(self) -> str:
-        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device."""
+        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device, isolation."""
         text = (self.course_root / "course.yml").read_text()
-        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, text])
+        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, self.isolation, text])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -63,7 +63,8 @@ def _refused(settings: Settings, student: Student, reason: str) -> GradeReport:
     exercises = [ExerciseResult(e.id, e.title, [CheckResult(e.id, c.id, c.title, c.points, "failed", reason,
                                                             c.visibility, c.hint) for c in e.checks])
                  for e in select_exercises(course, list(settings.exercises) or None)]
-    return GradeReport(submission=str(student.source), exercises=exercises, device="-", isolation="not run")
+    return GradeReport(submission=str(student.source), exercises=exercises, device="-", isolation="not run",
+                       isolation_level="none")
 
 
 def _text(report: GradeReport) -> str:
@@ -82,14 +83,19 @@ def run_job(job: Job) -> Outcome:
 def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
     """The student's report, and a note when the submission was refused before grading."""
     folder = student.source
-    if student.is_archive:
-        try:
-            safe_extract(student.source, tmp / "unpacked")
-        except UnsafeArchive as exc:
-            note = f"submission refused: {exc}"
-            return _refused(settings, student, note), note
+    problem = student.refused or None
+    if not problem and student.is_archive:
         folder = tmp / "unpacked"
-    return grade(submission_root(folder), settings.course_root, exercises=list(settings.exercises) or None,
+        try:
+            safe_extract(student.source, folder)
+        except UnsafeArchive as exc:
+            problem = str(exc)
+    root = submission_root(folder) if not problem else folder
+    problem = problem or graded_folder_problem(folder, root, settings.course_root)
+    if problem:
+        note = f"submission refused: {problem}"
+        return _refused(settings, student, note), note
+    return grade(root, settings.course_root, exercises=list(settings.exercises) or None,
                  device=settings.device, isolation=settings.isolation, timeout=settings.timeout,
                  shared_reference=process_reference(settings.course_root, isolation=settings.isolation)), ""
 

@@ -21,13 +21,17 @@ def failure_rates(results: list[dict[str, Any]]) -> list[tuple[str, float]]:
     return sorted(rates, key=lambda item: (-item[1], item[0]))
 
 
-def summary_table(results: list[dict[str, Any]]) -> str:
-    """Lines like `NN_topic › validation under no_grad: failed by 41 %`."""
+def summary_table(results: list[dict[str, Any]], refused: dict[str, str] | None = None) -> str:
+    """Lines like `NN_topic › validation under no_grad: failed by 41 %`, then each refused student (id: why),
+    who scores 0."""
     scores = [100 * r["score"] / r["max_score"] if r["max_score"] else 100.0 for r in results]
     head = f"{len(results)} students graded"
     if scores:
         head += f"; mean score {sum(scores) / len(scores):.0f} %, {sum(s == 100 for s in scores)} with full marks"
     lines = [f"{name}: failed by {100 * rate:.0f} %" for name, rate in failure_rates(results)]
+    if refused:
+        lines.append(f"{len(refused)} submission(s) refused, scored 0:")
+        lines += [f"  {student}: {why}" for student, why in sorted(refused.items())]
     return "\n".join([head, *lines]) + "\n"
 
 
@@ -57,9 +61,9 @@ def plot_summary(path: Path, results: list[dict[str, Any]], *, top: int = 15) ->
     tmp.replace(path)
 
 
-def write_summary(out: Path, results: list[dict[str, Any]]) -> str:
+def write_summary(out: Path, results: list[dict[str, Any]], refused: dict[str, str] | None = None) -> str:
     """Write OUT/summary.txt and OUT/summary.png; return the table."""
-    table = summary_table(results)
+    table = summary_table(results, refused)
     write_atomic(out / "summary.txt", table)
     plot_summary(out / "summary.png", results)
     return table

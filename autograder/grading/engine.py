@@ -143,6 +143,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                                            for c in results[exercise.id].checks]
     return GradeReport(submission=str(submission), exercises=[results[e.id] for e in chosen],
                        device=plugin.device or device, isolation=plugin.level.describe(limits),
+                       isolation_level=plugin.level.name,
                        torch_version=plugin.torch_version, execution_time=time.perf_counter() - start,
                        timing=dict(plugin.timing), probes=list(plugin.probe_log),
                        curves=dict(plugin.curves))

@@ -10,18 +10,22 @@ in a kernel, so nothing it does there can reach the grade, the kit or the gradeb
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import nbformat
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat.notebooknode import NotebookNode
 from nbgrader.api import Gradebook
+from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
-from traitlets import Unicode
+from traitlets import Enum, Unicode
 
+from autograder.cli_support import EXIT_GRADER_ERROR
 from autograder.course import load_course
 from autograder.results import CheckResult
+from autograder.sandbox import SandboxUnavailable, record_isolation
 
 from .grading import grade_module, module_source
 from .recover import ExpectedCell, expected_from_gradebook, notes, recover_cells
@@ -95,6 +99,12 @@ class GradeWithEngine(NbGraderPreprocessor):
         "", help="The course kit (course.yml, solutions/) whose checks grade the notebooks: an absolute path."
     ).tag(config=True)
 
+    isolation = Enum(
+        ["bwrap", "process"], default_value=None, allow_none=True,
+        help="The sandbox: bwrap (the default, required: without it autograding stops with exit status 3), or "
+             "process, an UNISOLATED practice grade for a machine without bubblewrap."
+    ).tag(config=True)
+
     def preprocess(self, nb: NotebookNode, resources: ResourcesDict) -> tuple[NotebookNode, ResourcesDict]:
         if not self.course:
             raise ValueError("GradeWithEngine.course is not set: write `c.GradeWithEngine.course = '/path/to/kit'` "
@@ -102,7 +112,12 @@ class GradeWithEngine(NbGraderPreprocessor):
         root = Path(self.course)
         exercise = load_course(root / "course.yml").exercise(resources["nbgrader"]["notebook"])
         checks = {check.id: check for check in exercise.checks}
-        results = grade_module(exercise.id, module_source(nb), root)
+        try:
+            level = record_isolation(self.isolation, opt_out="set c.GradeWithEngine.isolation = 'process' in "
+                                                             "nbgrader_config.py")
+        except SandboxUnavailable as exc:
+            self._refuse(resources, exc)
+        results = grade_module(exercise.id, module_source(nb), root, isolation=level.name)
         found = notes(nb, _expected(resources))
         for note in found:
             self.log.warning("%s", note)
@@ -118,6 +133,16 @@ class GradeWithEngine(NbGraderPreprocessor):
         self.log.info("%s graded by the engine: %g/%g", exercise.id, sum(r.points for r in results.values()),
                       sum(r.max_points for r in results.values()))
         return nb, resources
+
+    def _refuse(self, resources: ResourcesDict, why: SandboxUnavailable) -> NoReturn:
+        """Stop the whole run with exit status 3: no grade of record without the sandbox. The submission's autograded
+        folder is removed, so that the next run grades it (nbgrader skips a submission that has one)."""
+        self.log.error("autograding could not run: %s", why)
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        shutil.rmtree(coursedir.format_path(coursedir.autograded_directory, info["student"], info["assignment"]),
+                      ignore_errors=True)
+        raise SystemExit(EXIT_GRADER_ERROR)
 
 
 def _is_test_cell(cell: Any) -> bool:

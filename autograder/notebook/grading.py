@@ -40,12 +40,13 @@ def course_root() -> Path:
         return find_course_root(Path(__file__).resolve().parent)
 
 
-def grade_module(exercise_id: str, source: str, root: Path) -> dict[str, CheckResult]:
+def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | None = None) -> dict[str, CheckResult]:
     """Grade one exercise's module text with the engine: every check, in the sandbox, as `autograder grade` does.
 
     With the instructor's solutions/ at hand the hidden checks and the reference run too, the reference in this
     process's reference sandbox (one for every notebook an `nbgrader autograde` run grades); a student's kit
-    (no solutions/) runs the visible tests of exercises/. Nothing is written to stdout or stderr.
+    (no solutions/) runs the visible tests of exercises/. `isolation`: the level required (default: the strongest
+    available, as `autograder check`). Nothing is written to stdout or stderr.
     """
     exercise = load_course(root / "course.yml").exercise(exercise_id)
     instructor = (root / "solutions" / exercise.id / exercise.test_file).is_file()
@@ -59,7 +60,7 @@ def grade_module(exercise_id: str, source: str, root: Path) -> dict[str, CheckRe
         quiet = io.StringIO()
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")
-            report = grade(Path(tmp), root, exercises=[exercise.id],
+            report = grade(Path(tmp), root, exercises=[exercise.id], isolation=isolation,
                            tests="solutions" if instructor else "submission",
-                           shared_reference=process_reference(root) if instructor else None)
+                           shared_reference=process_reference(root, isolation=isolation) if instructor else None)
     return {check.check: check for check in report.checks}

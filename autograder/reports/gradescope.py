@@ -26,7 +26,8 @@ def to_gradescope(report: GradeReport) -> dict[str, Any]:
     summary = f"device: {report.device}; isolation: {report.isolation}"
     return {"score": report.score, "max_score": report.max_score, "execution_time": round(report.execution_time, 3),
             "output": summary, "tests": tests,
-            "extra_data": {"device": report.device, "isolation": report.isolation, "torch": report.torch_version,
+            "extra_data": {"device": report.device, "isolation": report.isolation,
+                           "isolation_level": report.isolation_level, "torch": report.torch_version,
                            "timing": report.timing}}
 
 

@@ -21,6 +21,7 @@ from autograder.sandbox import IsolationLevel, Limits, Sandbox
 _READY_TIMEOUT = 180.0
 _BACKSTOP = 30.0
 _STDERR_CAP = 16 * 1024
+DIED = "died"  # in a response, set by Session.run alone: how the server ended running it ("killed" or "stopped")
 
 
 class GraderError(RuntimeError):
@@ -131,28 +132,41 @@ class Session:
         return self.info
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
-        """Send one probe request and return the server's response (restarting a dead server)."""
+        """Send one probe request and return the server's response (restarting a dead server).
+
+        The response's "elapsed" is this process's own clock from sending the request to reading its answer: the
+        time that counts (the server's "duration" is only shown). A server that dies, or does not answer within the
+        request's time limit plus a backstop, while it runs the request gives a `server_died` response (`memory`
+        where the OOM killer ended it) with DIED ("killed", or "stopped": no answer in time) and the request's "limit".
+        """
         exercise = request.get("exercise", "")
         if exercise in self._broken:  # importing the module failed before: it will fail the same way
-            return self._broken[exercise]
+            return {**self._broken[exercise], "elapsed": 0.0}
         self.ready()
         sandbox = self._sandbox
         assert sandbox is not None
         request = {**request, "submission": str(self.submission)}
+        timeout = float(request.get("timeout", 60))
+        sent = time.monotonic()
         try:
             sandbox.stdin.write(codec.frame(request))
             sandbox.stdin.flush()
-            deadline = time.monotonic() + float(request.get("timeout", 60)) + _BACKSTOP
-            response = read_frame(sandbox.stdout.fileno(), deadline)
-            if response.get("phase") == "import" and response.get("status") != "ok":
-                self._broken[exercise] = response
-            return response
-        except (OSError, EOFError, TimeoutError, codec.CodecError):
+            response = read_frame(sandbox.stdout.fileno(), sent + timeout + _BACKSTOP)
+        except (OSError, EOFError, TimeoutError, codec.CodecError) as exc:
+            died = {"elapsed": time.monotonic() - sent, "limit": timeout,
+                    DIED: "stopped" if isinstance(exc, TimeoutError) else "killed"}
             oom = sandbox.oom_killed()
             self._restart()
             if oom:
-                return {"status": "memory", "limit_mb": self.limits.memory_mb}
-            return {"status": "server_died"}
+                return {"status": "memory", "limit_mb": self.limits.memory_mb, **died}
+            return {"status": "server_died", **died}
+        if not isinstance(response, dict):
+            response = {"status": "no_result", "message": "the sandbox answered with something that is not a response"}
+        response["elapsed"] = time.monotonic() - sent
+        response.pop(DIED, None)  # only this process says so
+        if response.get("phase") == "import" and response.get("status") != "ok":
+            self._broken[exercise] = response
+        return response
 
     def forget_import_failures(self) -> None:
         """The module may have been edited since an import failed: try importing it again."""

@@ -19,6 +19,12 @@ NAMESPACE_FLAGS = (
     "--unshare-all", "--unshare-user", "--uid", SANDBOX_ID, "--gid", SANDBOX_ID,
     "--die-with-parent", "--new-session", "--cap-drop", "ALL",
 )
+# Run the sandboxed command as its pid namespace's init (`--as-pid-1`, bubblewrap >= 0.8; --unshare-all gives the
+# --unshare-pid it needs) instead of under bwrap's own init. The kernel drops every signal sent to a namespace's init
+# from inside the namespace unless init handles it, SIGKILL and SIGSTOP always: the fork server cannot be stopped or
+# killed by the children it forks. As init it must then reap the orphans it is left with, and handle no signal
+# (Python's SIGINT handler) - switch this on only with a fork server that does both.
+AS_PID_1 = False
 
 Mount = tuple[str, Path]  # ("--ro-bind", a host path shown at the same path) or ("--tmpfs", a private scratch folder)
 # NVIDIA's device nodes: without them torch inside the sandbox sees no GPU
@@ -83,10 +89,12 @@ def caps_tmpfs_size(bwrap: str) -> bool:
 
 
 def bwrap_command(bwrap: str, argv: Sequence[str], *, mounts: Sequence[Mount], scratch_mb: int,
-                  env: Mapping[str, str], cwd: Path) -> list[str]:
-    """Full bwrap argv: namespaces, no caps, allowlisted filesystem, exactly ``env``, then ``argv``."""
+                  env: Mapping[str, str], cwd: Path, as_pid_1: bool | None = None) -> list[str]:
+    """Full bwrap argv: namespaces, no caps, allowlisted filesystem, exactly ``env``, then ``argv``
+    (as the pid namespace's init where ``as_pid_1``; default AS_PID_1)."""
     size = ["--size", str(scratch_mb * 1024 * 1024)] if caps_tmpfs_size(bwrap) else []
-    cmd = [bwrap, *NAMESPACE_FLAGS, *system_mounts(), "--proc", "/proc", "--dev", "/dev", *gpu_mounts(),
+    init = ["--as-pid-1"] if (AS_PID_1 if as_pid_1 is None else as_pid_1) else []
+    cmd = [bwrap, *NAMESPACE_FLAGS, *init, *system_mounts(), "--proc", "/proc", "--dev", "/dev", *gpu_mounts(),
            "--tmpfs", "/tmp"]
     for flag, path in mounts:
         cmd += [*size, "--tmpfs", str(path)] if flag == "--tmpfs" else [flag, str(path), str(path)]

@@ -62,6 +62,21 @@ def detect_isolation(require: str | None = None) -> IsolationLevel:
     return _process_level(cgroups_usable())
 
 
+def record_isolation(require: str | None, *, opt_out: str) -> IsolationLevel:
+    """The isolation level of a grade of record: exactly ``require``, else $AUTOGRADER_ISOLATION, when either is
+    set (an explicit choice, "process" included); else bwrap, never the practice fallback. SandboxUnavailable
+    says what to install, or how to choose the unisolated level (``opt_out``: the caller's option for it)."""
+    choice = require or os.environ.get(ENV_VAR) or "bwrap"
+    problem = bwrap_problem() if choice == "bwrap" else None
+    if problem is not None:
+        raise SandboxUnavailable(
+            f"a grade of record needs the bubblewrap sandbox, which cannot be used here: {problem}. Install it "
+            "(apt-get install -y bubblewrap) and allow unprivileged user namespaces, or "
+            f"{opt_out} to grade in practice mode (UNISOLATED: submitted code runs as a plain process with your "
+            "rights, and can read and write what you can)")
+    return detect_isolation(choice)
+
+
 def _bwrap_level(cgroups: bool) -> IsolationLevel:
     return IsolationLevel(
         name="bwrap",
