@@ -25,6 +25,7 @@ case.yml::
       max_message_chars: 4000       # optional: no check message is longer
       output_lacks: ["@probe"]      # optional: no check's message or the output it shows contains these
       no_process_with: MARKER       # optional: after grading, no process has MARKER in its command line
+      max_dead_servers: 2           # optional: at most this many probes ended with the fork server dead or stopped
 
 A case named hostile_*, forge_* or hang_* is an attack (tests/test_corpus_attacks.py), any other an honest
 submission (tests/test_corpus.py). Cases that grade the same exercises share a warm sandbox (WarmSandboxes).
@@ -82,6 +83,7 @@ class Expect(BaseModel):
     max_message_chars: int | None = None
     output_lacks: list[str] = Field(default_factory=list)
     no_process_with: str | None = None
+    max_dead_servers: int | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> "Expect":
@@ -248,6 +250,10 @@ def compare(case: Case, report: GradeReport) -> list[str]:
         problems.append(f"score: expected {expect.score:g}, got {report.score:g}")
     if expect.max_score is not None and report.score > expect.max_score + 1e-9:
         problems.append(f"score: expected at most {expect.max_score:g}, got {report.score:g}")
+    dead = sum(probe.get("status") == "server_died" for probe in report.probes)
+    if expect.max_dead_servers is not None and dead > expect.max_dead_servers:
+        problems.append(f"{dead} probes ended with the fork server dead or stopped, more than "
+                        f"{expect.max_dead_servers}: its deaths are not charged to the exercise's time budget")
     return problems
 
 

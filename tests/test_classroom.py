@@ -335,3 +335,43 @@ def test_a_dask_local_cluster_gives_the_same_results(graded_locally: tuple[Path,
     assert run.returncode == 0, output
     assert _scores(out) == _scores(graded_locally[0])
     assert (out / "gradebook.csv").read_text() == (graded_locally[0] / "gradebook.csv").read_text()
+
+
+@pytest.mark.slow
+def test_links_and_id_clashes_score_0_for_those_students_only(course_root: Path, tmp_path: Path) -> None:
+    """grade-all of a class where one zip is a chain of links to the kit's solutions/, one folder holds a link to
+    the kit, one links to another student's folder, one student folder is a link, and two names map to one id:
+    each of those scores 0 with a message saying why, and the honest student is graded."""
+    root = tmp_path / "class"
+    solution = (course_root / "solutions" / EXERCISE / MODULE).read_text()
+    (root / "a_correct" / EXERCISE).mkdir(parents=True)
+    (root / "a_correct" / EXERCISE / MODULE).write_text(solution)
+    # a zip is unpacked into a temporary folder: 64 levels up is / from anywhere
+    _zip(root / "m_chain.zip", {}, links=_chain_links("mallory", 64, course_root))
+    (root / "n_kit_link").mkdir()
+    (root / "n_kit_link" / "kit").symlink_to(course_root)
+    (root / "o_peer").mkdir()
+    (root / "o_peer" / EXERCISE).symlink_to(root / "a_correct" / EXERCISE)
+    (root / "p_alias").symlink_to(root / "a_correct")
+    for name in ("Carol Jones", "Carol_Jones"):
+        (root / name / EXERCISE).mkdir(parents=True)
+        (root / name / EXERCISE / MODULE).write_text(solution)
+    done = _grade_all(course_root, root, tmp_path / "out")
+    output = done.communicate(timeout=600)[0]
+    print(output)
+    assert done.returncode == 0, output
+    scores = _scores(tmp_path / "out")
+    max_score = load_course(course_root / "course.yml").exercise(EXERCISE).max_points
+    assert scores.pop("a_correct")[0] == max_score
+    assert {student: score for student, (score, _) in scores.items()} == dict.fromkeys(
+        ["Carol_Jones", "m_chain", "n_kit_link", "o_peer", "p_alias"], 0.0)
+    def said(student: str) -> str:
+        return " ".join((tmp_path / "out" / "students" / student / "report.txt").read_text().split())
+
+    assert "links that lead outside its folder (.hidden/up, mallory)" in said("m_chain")
+    assert "links that lead outside its folder (kit)" in said("n_kit_link")
+    assert f"links that lead outside its folder ({EXERCISE})" in said("o_peer")
+    assert "p_alias is a link" in said("p_alias")
+    assert "2 submissions map to the student id 'Carol_Jones' (Carol Jones, Carol_Jones)" in said("Carol_Jones")
+    summary = " ".join((tmp_path / "out" / "summary.txt").read_text().split())
+    assert "5 submission(s) refused, scored 0:" in summary and "m_chain: submission refused" in summary
