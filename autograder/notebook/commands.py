@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from autograder.cli_support import course_option, require_extra
+from autograder.cli_support import EXIT_GRADER_ERROR, course_option, isolation_option, require_extra
 
 if TYPE_CHECKING:
     from autograder.course import Exercise
@@ -83,7 +83,8 @@ def autograde(assignment: str, jobs: int, students: tuple[str, ...], force: bool
     for run in sorted(runs, key=lambda run: run.student):
         table.add_row(run.student, _score_text(run), f"{run.seconds:.1f}")
     Console().print(table)
-    sys.exit(0 if all(run.returncode == 0 for run in runs) else 1)
+    codes = {run.returncode for run in runs}
+    sys.exit(0 if codes == {0} else EXIT_GRADER_ERROR if EXIT_GRADER_ERROR in codes else 1)
 
 
 def _score_text(run: AutogradeRun) -> str:
@@ -97,12 +98,13 @@ def _score_text(run: AutogradeRun) -> str:
 @click.argument("notebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--exercise", help="The exercise (default: from the notebook's metadata, else its file name).")
 @click.option("--json", "as_json", is_flag=True, help="Print {grade_id: points} as JSON.")
+@isolation_option
 @course_option
-def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | None) -> None:
+def grade(notebook: Path, exercise: str | None, as_json: bool, isolation: str | None, course: Path | None) -> None:
     """Grade a student's filled-in notebook with every check, as nbgrader's autograde scores it."""
     import nbformat
 
-    from autograder.cli_support import course_root, load_manifest
+    from autograder.cli_support import course_root, isolation_of_record, load_manifest
 
     from .grading import grade_module, module_source
     from .recover import expected_from_notebook, notes, recover_cells
@@ -119,7 +121,7 @@ def grade(notebook: Path, exercise: str | None, as_json: bool, course: Path | No
     recovered = recover_cells(content, expected)
     for line in recovered + [f"note: {note}" for note in notes(content, expected)]:
         click.echo(line, err=True)
-    results = grade_module(exercise_id, module_source(content), root)
+    results = grade_module(exercise_id, module_source(content), root, isolation=isolation_of_record(isolation))
     if as_json:
         click.echo(json.dumps({check: result.points for check, result in results.items()}, indent=2))
         return

@@ -7,7 +7,7 @@ cd "$ROOT/source"
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 python3-venv python3-pip
-  # the strong sandbox; without it grading runs the "process" isolation level and every report says so
+  # the strong sandbox; without it run_autograder gives no grade (AUTOGRADER_ISOLATION=process grades unisolated)
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap || true
 fi
 python3 -m venv "$ROOT/venv"
