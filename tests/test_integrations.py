@@ -129,29 +129,3 @@ def test_run_autograder_refuses_to_grade_without_the_sandbox(course_root: Path, 
     results = json.loads((tmp_path / "results" / "results.json").read_text())
     assert results["score"] == 0 and "could not run (exit status 3)" in results["output"]
 
-
-def test_nbgrader_autograde_refuses_to_grade_without_the_sandbox_unless_configured(
-        monkeypatch: pytest.MonkeyPatch, course_root: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    import nbformat
-    from traitlets.config import Config
-
-    from autograder.notebook import autograde
-    from autograder.sandbox import detect
-
-    monkeypatch.setattr(detect, "bwrap_problem", lambda: "the bwrap executable is not installed")
-    monkeypatch.delenv(detect.ENV_VAR, raising=False)
-    config = Config()
-    config.CourseDirectory.root = str(tmp_path)
-    started = tmp_path / "autograded" / "ann" / "01_numpy_regression"  # what nbgrader made before the preprocessor
-    started.mkdir(parents=True)
-    resources = {"nbgrader": {"notebook": "01_numpy_regression", "student": "ann", "assignment": "01_numpy_regression"}}
-    with pytest.raises(SystemExit) as stopped:
-        autograde.GradeWithEngine(config=config, course=str(course_root)).preprocess(nbformat.v4.new_notebook(),
-                                                                                     resources)
-    assert stopped.value.code == 3 and not started.exists()  # the next run grades it again
-    assert "c.GradeWithEngine.isolation = 'process'" in caplog.text and "apt-get install" in caplog.text
-    chosen: list[str | None] = []
-    monkeypatch.setattr(autograde, "grade_module", lambda *args, isolation=None: chosen.append(isolation) or {})
-    autograde.GradeWithEngine(config=config, course=str(course_root), isolation="process").preprocess(
-        nbformat.v4.new_notebook(), resources)
-    assert chosen == ["process"]
