@@ -447,10 +447,9 @@ def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None
     assert budget.remaining() == 20 + BUDGET_FACTOR * 2 - 22
 
 
-def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limit() -> None:
+def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limit(tmp_path) -> None:
     """Killed at once or stopped until the parent gave up on it: a time-out, charged in full by the parent's clock,
     and once the budget is spent the exercise's later probes are not run, with a message that says why."""
-    from pathlib import Path
     from types import SimpleNamespace
 
     from autograder.checks.handles import ExerciseBudget, ExerciseHandle
@@ -464,12 +463,15 @@ def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limi
     assert (budget.spent, budget.deaths) == (50, 2)
     death = {"status": "server_died", "died": "killed", "elapsed": 0.2, "limit": 5.0}
     answers = iter([{"status": "ok", "value": 1, "duration": 0.0, "elapsed": 0.1}, death, death])
+    probes = tmp_path / "probes.py"
+    probes.write_text("from autograder.probes import probe\n\n\n@probe\ndef p(student, *, device) -> int:\n"
+                      "    return 1\n")
     sent: list[dict] = []
     exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"], timeout=5,
                         checks=[Check(id="c", title="c", points=1)])
     handle = ExerciseHandle(SimpleNamespace(run=lambda r: sent.append(r) or next(answers),  # type: ignore[arg-type]
                                             limits=SimpleNamespace(memory_mb=2048)),
-                            exercise, Path("probes.py"), "cpu", label="student", budget=ExerciseBudget(limit=5))
+                            exercise, probes, "cpu", label="student", budget=ExerciseBudget(limit=5))
     assert handle.probe("p") == 1
     for _ in range(2):
         with pytest.raises(StudentProblem, match="your code stopped or killed it"):
