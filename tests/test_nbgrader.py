@@ -480,6 +480,7 @@ def test_nbgrader_autograde_refuses_to_grade_without_the_sandbox_unless_configur
     assert "c.GradeWithEngine.isolation = 'process'" in caplog.text and "apt-get install" in caplog.text
     chosen: list[str | None] = []
     monkeypatch.setattr(autograde, "grade_module", lambda *args, isolation=None: chosen.append(isolation) or {})
+    monkeypatch.setattr(autograde, "_expected", lambda resources: [])  # no gradebook here: nothing to recover
     autograde.GradeWithEngine(config=config, course=str(course_root), isolation="process").preprocess(
         nbformat.v4.new_notebook(), resources)
     assert chosen == ["process"]
