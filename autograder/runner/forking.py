@@ -173,20 +173,44 @@ def _kill_strays(keep: set[int]) -> None:
             spared.add(pid)
         except (OSError, ValueError, IndexError):
             break
-    killed = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in spared:
             try:
                 os.kill(int(entry), signal.SIGKILL)
-                killed.append(int(entry))
             except OSError:
                 pass
-    if os.getpid() == 1:  # the namespace's init (bwrap --as-pid-1): orphans are ours to reap
-        for pid in killed:
+
+
+def _reap_orphans(spared: set[int], wait: float = 0.5) -> None:
+    """As the pid namespace's init (bwrap --as-pid-1), every orphan of the sandbox is ours to reap, as bwrap's own init
+    would: without it their zombies fill the pids cgroup and the next fork fails. Waits up to `wait` seconds for the
+    orphans `_kill_strays` just killed; never touches `spared` (the waiting child, the successor), whose exit status
+    is read where it is needed."""
+    if os.getpid() != 1:
+        return
+    end = time.monotonic() + wait
+    while True:
+        dying = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) in spared or entry == "1":
+                continue
             try:
-                os.waitpid(pid, os.WNOHANG)
+                with open(f"/proc/{entry}/stat") as f:
+                    state, parent = f.read().rsplit(")", 1)[1].split()[:2]
+            except (OSError, ValueError):
+                continue
+            if parent != "1":
+                continue
+            if state != "Z":
+                dying = True
+                continue
+            try:
+                os.waitpid(int(entry), os.WNOHANG)
             except ChildProcessError:
                 pass
+        if not dying or time.monotonic() >= end:
+            return
+        time.sleep(0.005)
 
 
 @dataclass
@@ -327,6 +351,7 @@ class ForkServer:
                     self.unreaped.discard(pid)
             except ChildProcessError:
                 self.unreaped.discard(pid)
+        _reap_orphans({self.spare.pid, *self.keep})
         os.close(done.result_fd)
         shutil.rmtree(done.workdir, ignore_errors=True)
 

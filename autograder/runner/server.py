@@ -170,6 +170,8 @@ def main() -> None:
     """Preload the first stage, say ready, serve; the plan (see preload.py) comes from the parent in
     AUTOGRADER_PRELOAD."""
     _drop_writable_import_paths()
+    if os.getpid() == 1:  # init gets only the signals it handles: Python's SIGINT handler would let a child end us
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     protocol_fds = (os.dup(0), os.dup(1))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)

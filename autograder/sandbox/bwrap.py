@@ -22,9 +22,9 @@ NAMESPACE_FLAGS = (
 # Run the sandboxed command as its pid namespace's init (`--as-pid-1`, bubblewrap >= 0.8; --unshare-all gives the
 # --unshare-pid it needs) instead of under bwrap's own init. The kernel drops every signal sent to a namespace's init
 # from inside the namespace unless init handles it, SIGKILL and SIGSTOP always: the fork server cannot be stopped or
-# killed by the children it forks. As init it must then reap the orphans it is left with, and handle no signal
-# (Python's SIGINT handler) - switch this on only with a fork server that does both.
-AS_PID_1 = False
+# killed by the children it forks. As init it reaps the orphans it is left with and handles no signal (the fork
+# server does both when it finds itself pid 1: runner/forking.py, runner/server.py). Where bwrap is older, the
+# server runs under bwrap's init, and a child that stops it costs a time limit (charged by the parent's clock).
 
 Mount = tuple[str, Path]  # ("--ro-bind", a host path shown at the same path) or ("--tmpfs", a private scratch folder)
 # NVIDIA's device nodes: without them torch inside the sandbox sees no GPU
@@ -76,24 +76,35 @@ def mounts(read_only: Iterable[Path], scratch: Iterable[Path]) -> list[Mount]:
 
 
 @lru_cache(maxsize=4)
+def _help(bwrap: str) -> str:
+    try:
+        return subprocess.run([bwrap, "--help"], env={}, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def runs_as_pid_1(bwrap: str) -> bool:
+    """Whether this bwrap can run the command as the pid namespace's init (--as-pid-1, bubblewrap 0.8)."""
+    return "--as-pid-1" in _help(bwrap)
+
+
 def caps_tmpfs_size(bwrap: str) -> bool:
     """Whether this bwrap can cap a tmpfs's size: --size came with bubblewrap 0.7, and a setuid bwrap refuses it.
     Without it a scratch tmpfs is bounded only by the memory cgroup, where there is one."""
     try:
         if os.stat(bwrap).st_mode & stat.S_ISUID:
             return False
-        out = subprocess.run([bwrap, "--help"], env={}, capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.TimeoutExpired):
+    except OSError:
         return False
-    return "--size" in out
+    return "--size" in _help(bwrap)
 
 
 def bwrap_command(bwrap: str, argv: Sequence[str], *, mounts: Sequence[Mount], scratch_mb: int,
                   env: Mapping[str, str], cwd: Path, as_pid_1: bool | None = None) -> list[str]:
     """Full bwrap argv: namespaces, no caps, allowlisted filesystem, exactly ``env``, then ``argv``
-    (as the pid namespace's init where ``as_pid_1``; default AS_PID_1)."""
+    (as the pid namespace's init where ``as_pid_1``; by default wherever this bwrap can)."""
     size = ["--size", str(scratch_mb * 1024 * 1024)] if caps_tmpfs_size(bwrap) else []
-    init = ["--as-pid-1"] if (AS_PID_1 if as_pid_1 is None else as_pid_1) else []
+    init = ["--as-pid-1"] if (runs_as_pid_1(bwrap) if as_pid_1 is None else as_pid_1) else []
     cmd = [bwrap, *NAMESPACE_FLAGS, *init, *system_mounts(), "--proc", "/proc", "--dev", "/dev", *gpu_mounts(),
            "--tmpfs", "/tmp"]
     for flag, path in mounts:
