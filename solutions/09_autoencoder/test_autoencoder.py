@@ -199,7 +199,8 @@ def test_targets_and_results_on_model_device(student):
         if function != "train_autoencoder":
             expect(out["result_device"] == out["model_device"],
                    f"{function} returns its result on the model's device ({where})",
-                   f"an error after the forward pass: {out['error']}" if out["error"] else
+                   f"an error after the forward pass: {out['error']} (a .cpu() or .numpy() of a result on "
+                   "the stand-in device, which holds no values)" if out["error"] else
                    f"a result on {_device_words(out['result_device'])}",
                    fix="return the model's output as it is: no .cpu() or .numpy()")
 
@@ -260,6 +261,8 @@ def test_training_uses_its_arguments(student):
     batches = out["train_batches"]
     expect(out["ok_pair"] and out["n_losses"] == out["n_val_losses"] == 2,
            "with n_epochs=2: two lists of 2 losses", f"{out['n_losses']} and {out['n_val_losses']} losses",
+           cause=f"the loop runs {out['n_losses']} {_plural(out['n_losses'], 'epoch')}, not n_epochs=2"
+           if out["ok_pair"] and out["n_losses"] == out["n_val_losses"] else None,
            fix="for epoch in range(n_epochs), one training and one validation loss each")
     expect(out["steps"] == 2 * batches, f"with n_epochs=2: {2 * batches} optimizer steps", f"{out['steps']} steps",
            cause=_steps_cause(out["steps"], batches, 2))
