@@ -212,6 +212,7 @@ class PlotRun(TypedDict):
     inputs_shown: NotRequired[int]
     reconstructions_shown: NotRequired[int]
     inputs_above: NotRequired[bool]
+    clipped: NotRequired[int]
 
 
 def _shown_at(pictures: list[tuple[np.ndarray, float]], images: torch.Tensor) -> list[float | None]:
@@ -243,7 +244,12 @@ def plot_run(student: StudentModule, *, device: str, seed: int, n: int) -> PlotR
     inputs, outputs = _shown_at(pictures, x[:n]), _shown_at(pictures, wanted)
     above = all(i is not None and o is not None and i > o for i, o in zip(inputs, outputs))
     images = [list(image.get_array().shape) for ax in fig.get_axes() for image in ax.get_images()]
-    return {"is_figure": True, "type": type(fig).__name__, "images": images, "n_axes": len(fig.get_axes()),
+    clipped = 0
+    for image in (image for ax in fig.get_axes() for image in ax.get_images()):
+        array = np.asarray(image.get_array(), dtype=np.float32)
+        image.norm.autoscale_None(array)  # what drawing does to a colour range left open
+        clipped += bool(image.norm.vmin > array.min() + 1e-6 or image.norm.vmax < array.max() - 1e-6)
+    return {"clipped": clipped, "is_figure": True, "type": type(fig).__name__, "images": images, "n_axes": len(fig.get_axes()),
             "inputs_shown": sum(i is not None for i in inputs), "reconstructions_shown": sum(o is not None for o in outputs),
             "inputs_above": bool(above)}
 

@@ -273,4 +273,14 @@ def test_training_uses_its_arguments(student):
            f"the last validation loss: the mean MSE over the validation batches of the trained model, {want:.5f} as "
            "the grader recomputes it", "no validation loss" if last is None else f"{last:.5f}",
            fix="validate after the epoch's training: mean of loss_fn(model(x), y).item() over val_loader, in eval mode")
+def test_plot_reconstructions_content(student):
+    for n in (1, 3):
+        out = student.probe("plot_run", seed=12, n=n)
+        expect(out["is_figure"], f"with n={n}: a matplotlib Figure", f"a {out['type']}")
+        expect(out["n_axes"] == 2 * n, f"with n={n}: 2 rows of {n} Axes, {2 * n} in all", f"{out['n_axes']} Axes",
+               fix="fig.subplots(2, n, squeeze=False): with n=1 it still gives a 2 x 1 grid")
+        _expect_plot_content(out, n)
+        expect(out["clipped"] == 0, f"with n={n}: each image's colour range covering its pixel values",
+               f"{out['clipped']} of {2 * n} images whose colour range cuts pixels off",
+               fix="imshow(..., vmin=-1, vmax=1), the range of the scaled pixels and of tanh")
 ### END HIDDEN TESTS
