@@ -100,9 +100,10 @@ def test_plot_reconstructions_figure(student):
 
 
 def _expect_plot_content(out: dict, n: int) -> None:
-    expect(out["inputs_shown"] == n, f"the first {n} inputs x[:{n}], each as an 8x8 image",
+    images = f"{n} {_plural(n, 'input')}"
+    expect(out["inputs_shown"] == n, f"the first {images} x[:{n}], each as an 8x8 image",
            f"{out['inputs_shown']} of them among the images", fix="draw x[i].reshape(8, 8) for i in range(n)")
-    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {n} inputs (eval mode)",
+    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {images} (eval mode)",
            f"{out['reconstructions_shown']} of them among the images",
            fix="draw reconstruct(model, x[:n])[i].reshape(8, 8), the model's own output for each input")
     expect(out["inputs_above"], "each input drawn above its reconstruction (inputs in the top row)",

@@ -100,9 +100,10 @@ def test_plot_reconstructions_figure(student):
 
 
 def _expect_plot_content(out: dict, n: int) -> None:
-    expect(out["inputs_shown"] == n, f"the first {n} inputs x[:{n}], each as an 8x8 image",
+    images = f"{n} {_plural(n, 'input')}"
+    expect(out["inputs_shown"] == n, f"the first {images} x[:{n}], each as an 8x8 image",
            f"{out['inputs_shown']} of them among the images", fix="draw x[i].reshape(8, 8) for i in range(n)")
-    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {n} inputs (eval mode)",
+    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {images} (eval mode)",
            f"{out['reconstructions_shown']} of them among the images",
            fix="draw reconstruct(model, x[:n])[i].reshape(8, 8), the model's own output for each input")
     expect(out["inputs_above"], "each input drawn above its reconstruction (inputs in the top row)",
@@ -117,7 +118,9 @@ def test_validation_no_grad_eval_mode(student):
     train_fw = [f for f in out["forwards"] if f["batch"] == out["train_batch"]]
     val_fw = [f for f in out["forwards"] if f["batch"] == out["val_batch"]]
     expect(len(val_fw) >= 3 * 2, "validation on every batch of the validation loader after every epoch",
-           f"{len(val_fw)} validation forward passes in 3 epochs of 2 validation batches")
+           f"{len(val_fw)} validation forward passes in 3 epochs of 2 validation batches",
+           cause=f"validation after {len(val_fw) // 2} {_plural(len(val_fw) // 2, 'epoch')}: the loop does not run "
+           "n_epochs=3 times (range(n_epochs))" if val_fw and len(val_fw) % 2 == 0 else None)
     expect(not any(f["training"] for f in val_fw), "validation in eval mode", "a validation pass in train mode",
            fix="call model.eval() before validating")
     expect(not any(f["grad"] for f in val_fw), "validation under torch.no_grad()", "validation ran with gradients "
@@ -209,7 +212,7 @@ def test_reconstruction_error_near_reference(student, reference):
     mine = student.probe("held_out_run", seed=7, n_epochs=4)
     ref = reference.probe("held_out_run", seed=7, n_epochs=4)
     expect(mine["steps"] == ref["steps"], f"{ref['steps']} optimizer steps (4 epochs of 512 digits)",
-           f"{mine['steps']} steps")
+           f"{mine['steps']} steps", cause=_steps_cause(mine["steps"], ref["steps"] // 4, 4))
     margin = 1.25 * ref["mse"] + 0.01
     expect(mine["mse"] <= margin, f"a reconstruction error on unseen digits within {margin:.3f} "
            f"(the reference's Autoencoder reaches {ref['mse']:.3f})", f"{mine['mse']:.3f}",
