@@ -11,7 +11,9 @@
    reading the clock or synchronising the accelerator.
 3. Report per exercise: killed, survived, timed out, equivalent (listed with a reason in
    solutions/<exercise>/equivalent_mutants.yml, not graded), and every survivor with its diff; the score
-   is killed / graded. Also the run time.
+   is killed / graded. Also the run time. Each exercise run keeps its last report in
+   solutions/<exercise>/mutation.md, with the digest of the check and probe files it was run against
+   (tests/test_mutation_reports.py fails once those files change after the report).
 
 Usage: python benchmarks/mutation_score.py [--exercise 07_iris ...] [--workers 2] [--check-timeout 40]
        [--report mutation.md]
@@ -336,6 +338,27 @@ def report(tallies: dict[str, Tally], seconds: float, workers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def exercise_report(exercise, tally: Tally, seconds: float, workers: int) -> str:
+    """solutions/<exercise>/mutation.md: the score, the survivors and the equivalents of one exercise's last run."""
+    from autograder.course.mutation_report import digest_line
+
+    folder = ROOT / "solutions" / exercise.id
+    lines = [f"# Mutation report: {exercise.id}", "",
+             "Written by `python benchmarks/mutation_score.py --exercise " + exercise.id + "`; "
+             f"run time {seconds:.0f} s on {workers} workers (the whole run; noisy, the machine is shared).", "",
+             digest_line(folder, exercise), "",
+             "| mutants | killed | survived | timed out | equivalent | score |", "| ---: | ---: | ---: | ---: | ---: | ---: |",
+             f"| {len(tally.mutants) + len(tally.equivalent)} | {tally.count('killed')} | {tally.count('survived')} "
+             f"| {tally.count('timeout')} | {len(tally.equivalent)} | {100 * tally.score():.1f}% |", "", "## Survivors", ""]
+    survivors = [(m, failed) for m, o, failed in tally.mutants if o != "killed"]
+    for m, failed in survivors:
+        lines += [f"- `{m.function}` `{m.operator}` line {m.line}" + (f" (timed out: {failed})" if failed else ""), "",
+                  "```diff", m.diff, "```", ""]
+    lines += ([] if survivors else ["none", ""]) + ["## Equivalent (not graded)", ""]
+    lines += [f"- `{m.function}` `{m.operator}`: `{m.before}` → `{m.after}`: {reason}" for m, reason in tally.equivalent]
+    return "\n".join(lines + ([] if tally.equivalent else ["none"])) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--exercise", action="append", help="limit to these exercises")
@@ -379,7 +402,11 @@ def main() -> None:
             tallies[m.exercise].mutants.append((m, outcome, failed if outcome == "timeout" else []))
             print(f"[{i}/{len(futures)} {time.perf_counter() - start:.0f} s] {m.exercise} {outcome:8} "
                   f"{m.function} {m.operator} line {m.line}: {m.before} -> {m.after}", flush=True)
-    text = report(tallies, time.perf_counter() - start, args.workers)
+    seconds = time.perf_counter() - start
+    text = report(tallies, seconds, args.workers)
+    for exercise in chosen:
+        (ROOT / "solutions" / exercise.id / "mutation.md").write_text(
+            exercise_report(exercise, tallies[exercise.id], seconds, args.workers))
     if args.json:
         args.json.write_text(json.dumps([{"key": m.key, "outcome": o, "failed": f} for t in tallies.values()
                                          for m, o, f in t.mutants], indent=1))

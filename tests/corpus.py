@@ -20,6 +20,8 @@ case.yml::
       pass: all                     # or a list of check ids that must pass
       fail:                         # check id -> substring of the failure message (case-insensitive)
         evaluate_no_grad_eval_mode: "eval mode"
+      feedback:                     # optional: check id (one in fail) -> words its message must all contain
+        evaluate_no_grad_eval_mode: [model.eval(), no_grad]
       score: 0                      # optional exact total score
       max_score: 14                 # optional: no more than this (e.g. what the honest mistake scores)
       max_message_chars: 4000       # optional: no check message is longer
@@ -78,6 +80,7 @@ class Expect(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     pass_: Literal["all"] | list[str] = Field(default_factory=list, alias="pass")
     fail: dict[str, str] = Field(default_factory=dict)
+    feedback: dict[str, list[str]] = Field(default_factory=dict)
     score: float | None = None
     max_score: float | None = None
     max_message_chars: int | None = None
@@ -92,6 +95,8 @@ class Expect(BaseModel):
         both = set(self.fail) & set(self.pass_ if isinstance(self.pass_, list) else [])
         if both:
             raise ValueError(f"checks both in pass and fail: {sorted(both)}")
+        if set(self.feedback) - set(self.fail):
+            raise ValueError(f"feedback for checks not in fail: {sorted(set(self.feedback) - set(self.fail))}")
         return self
 
 
@@ -237,6 +242,9 @@ def compare(case: Case, report: GradeReport) -> list[str]:
             problems.append(f"{check}: expected failed (with {text!r}), got {got.status}: {_short(got.message)}")
         elif text.casefold() not in got.message.casefold():
             problems.append(f"{check}: failed as expected, but the message lacks {text!r}: {_short(got.message)}")
+        lacking = [word for word in expect.feedback.get(check, []) if word.casefold() not in got.message.casefold()]
+        if got.status == "failed" and lacking:
+            problems.append(f"{check}: the feedback does not name its cause: it lacks {lacking}: {_short(got.message)}")
     for got in {id(c): c for c in results.values()}.values():
         if got.status == "error" and got.check not in expect.fail:
             problems.append(f"{got.check}: grader error: {_short(got.message)}")

@@ -10,6 +10,7 @@ from typing_extensions import NotRequired, TypedDict
 
 import numpy as np
 import torch
+from torch import nn
 import torch.nn.functional as F
 
 from autograder.observe.devices import mismatch_run, probe_device

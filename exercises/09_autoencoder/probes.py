@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from typing_extensions import NotRequired, TypedDict
 
-from autograder.observe.devices import probe_device
+from autograder.observe.devices import mismatch_run, probe_device
 from autograder.observe.plain import describe, float_list, to_numpy
 from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
 from autograder.observe.student import StudentIssue, StudentModule
@@ -133,6 +133,7 @@ class LoadersRun(TypedDict):
     train_orders: NotRequired[list[np.ndarray]]
     val_orders: NotRequired[list[np.ndarray]]
     again_order: NotRequired[np.ndarray | None]
+    other_seed_order: NotRequired[np.ndarray | None]
 
 
 def _order(loader: DataLoader, x: torch.Tensor) -> np.ndarray:
@@ -154,12 +155,15 @@ def loaders_run(student: StudentModule, *, device: str, seed: int, batch_size: i
     train_orders = [_order(train_loader, train), _order(train_loader, train)]  # the first passes, before any other
     batches = [*train_loader, *val_loader]
     again = student.call("make_loaders", train, val, batch_size=batch_size, seed=seed)
+    other = student.call("make_loaders", train, val, batch_size=batch_size, seed=seed + 1)
     return {"ok_pair": True, "type": type(out).__name__,
             "train_sizes": [len(b[0]) for b in train_loader], "val_sizes": [len(b[0]) for b in val_loader],
             "pairs_of_inputs": all(len(b) == 2 and torch.equal(b[0], b[1]) for b in batches),
             "on_cpu": all(t.device.type == "cpu" for b in batches for t in b), "train_orders": train_orders,
             "val_orders": [_order(val_loader, val), _order(val_loader, val)],
-            "again_order": _order(again[0], train) if isinstance(again, (tuple, list)) and len(again) == 2 else None}
+            "again_order": _order(again[0], train) if isinstance(again, (tuple, list)) and len(again) == 2 else None,
+            "other_seed_order": _order(other[0], train) if isinstance(other, (tuple, list)) and len(other) == 2
+            else None}
 
 
 class TrainRun(TypedDict):
@@ -205,18 +209,66 @@ class PlotRun(TypedDict):
     type: str
     images: NotRequired[list[list[int]]]
     n_axes: NotRequired[int]
+    inputs_shown: NotRequired[int]
+    reconstructions_shown: NotRequired[int]
+    inputs_above: NotRequired[bool]
+    clipped: NotRequired[int]
+
+
+def _shown_at(pictures: list[tuple[np.ndarray, float]], images: torch.Tensor) -> list[float | None]:
+    """For each image, the height on the figure of an Axes that shows it as 8x8 pixels (None: none does)."""
+    out: list[float | None] = []
+    for image in images.numpy():
+        found = [y for array, y in pictures if array.shape == (8, 8) and np.allclose(array.reshape(-1), image,
+                                                                                      atol=1e-4)]
+        out.append(found[0] if found else None)
+    return out
 
 
 @probe
 def plot_run(student: StudentModule, *, device: str, seed: int, n: int) -> PlotRun:
-    """What plot_reconstructions draws: the shapes of its images."""
+    """What plot_reconstructions draws: the shapes of its images, how many of the first n inputs and of the grader
+    model's reconstructions of them (eval mode) it shows, and whether each input is drawn above its own."""
     model = GraderAutoencoder(seed)
-    fig = student.call("plot_reconstructions", model, digits(seed)[:20], n=n)
+    x = digits(seed)[:20]
+    fig = student.call("plot_reconstructions", model, x, n=n)
     from matplotlib.figure import Figure
 
     if not isinstance(fig, Figure):
         return {"is_figure": False, "type": type(fig).__name__}
+    model.eval()
+    with torch.no_grad():
+        wanted = model(x[:n])
+    pictures = [(np.asarray(image.get_array(), dtype=np.float32), float(ax.get_position().y0))
+                for ax in fig.get_axes() for image in ax.get_images()]
+    inputs, outputs = _shown_at(pictures, x[:n]), _shown_at(pictures, wanted)
+    above = all(i is not None and o is not None and i > o for i, o in zip(inputs, outputs))
     images = [list(image.get_array().shape) for ax in fig.get_axes() for image in ax.get_images()]
-    return {"is_figure": True, "type": type(fig).__name__, "images": images, "n_axes": len(fig.get_axes())}
+    clipped = 0
+    for image in (image for ax in fig.get_axes() for image in ax.get_images()):
+        array = np.asarray(image.get_array(), dtype=np.float32)
+        image.norm.autoscale_None(array)  # what drawing does to a colour range left open
+        clipped += bool(image.norm.vmin > array.min() + 1e-6 or image.norm.vmax < array.max() - 1e-6)
+    return {"clipped": clipped, "is_figure": True, "type": type(fig).__name__, "images": images, "n_axes": len(fig.get_axes()),
+            "inputs_shown": sum(i is not None for i in inputs), "reconstructions_shown": sum(o is not None for o in outputs),
+            "inputs_above": bool(above)}
+
+
+class Layer(TypedDict):
+    """One layer of an encoder or decoder, as a forward pass saw it."""
+
+    kind: str
+    width: int
+    negative: bool
+
+
+def _layers(sequence: nn.Module, x: torch.Tensor) -> tuple[list[Layer], torch.Tensor]:
+    """Run x through each child of a Sequential in turn: each layer's type, output width and whether any
+    output is negative."""
+    layers: list[Layer] = []
+    for layer in sequence.children():
+        x = layer(x)
+        layers.append({"kind": type(layer).__name__, "width": int(x.shape[-1]), "negative": bool((x < 0).any())})
+    return layers, x
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect
+from autograder.checks.training import why_loss_did_not_fall
 
 
 def test_load_digits_data_scaled(student):
@@ -54,17 +55,39 @@ def test_make_loaders_batches(student):
 def test_train_loss_falls(student):
     out = student.probe("train_run", seed=1, n_epochs=3)
     expect(out["ok_pair"], "train_autoencoder returns a pair (losses, val_losses)", f"a {out['type']}")
-    steps, want = out["steps"]["steps"], 3 * out["train_batches"]
-    expect(steps == want, f"{want} optimizer steps on the model you were given (3 epochs of "
-           f"{out['train_batches']} batches)", f"{steps} steps",
-           cause="training a copy of the model, or not one step per batch" if steps else "optimizer.step() is never called")
+    steps, batches = out["steps"]["steps"], out["train_batches"]
+    want = 3 * batches
+    expect(steps == want, f"{want} optimizer steps on the model you were given (3 epochs of {batches} batches)",
+           f"{steps} steps", cause=_steps_cause(steps, batches, 3))
     expect(out["l1"] < 0.9 * out["l0"], f"the reconstruction error to fall from {out['l0']:.3f}",
-           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", fix="use nn.MSELoss() and Adam at lr")
+           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 3, f"{name}: a list of 3 Python floats, one per epoch",
-               f"a {got['type']} of {len(got['values'] or [])} items of type {got.get('kinds')}",
-               fix="append float(np.mean(batch_losses)) once per epoch")
+               _list_of(got), fix="append float(np.mean(batch_losses)) once per epoch")
+
+
+def _steps_cause(steps: int, batches: int, n_epochs: int) -> str | None:
+    """Why a run made `steps` optimizer steps, not one per batch of `batches` per epoch, where the count says."""
+    if not steps:
+        return "optimizer.step() is never called, or it steps an optimizer of another model"
+    if steps % batches == 0:
+        epochs = steps // batches
+        return (f"one step per batch, but {epochs} {_plural(epochs, 'epoch')}: the loop does not run "
+                f"n_epochs={n_epochs} times (range(n_epochs))")
+    return "not one optimizer.step() per batch of the training loader"
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + ("es" if word.endswith("s") else "s")
+
+
+def _list_of(got: dict) -> str:
+    """What came back where a list of Python floats was expected: its type, length and the type of its items."""
+    n = len(got["values"] or [])
+    kinds = ", ".join(kind.rsplit(".", 1)[-1] for kind in got.get("kinds") or []) or "no"
+    return f"a {got['type']} of {n} {_plural(n, 'item')} ({kinds} {_plural(n, 'item')})" if got["values"] is not None \
+        else f"a {got['type']}"
 
 
 def test_plot_reconstructions_figure(student):
@@ -73,3 +96,15 @@ def test_plot_reconstructions_figure(student):
     expect(out["images"].count([8, 8]) == 10, "10 images of 8x8 pixels (5 inputs, 5 reconstructions) for n=5",
            f"{len(out['images'])} images of shapes {out['images'][:4]}",
            fix="imshow(image.reshape(8, 8)) in a 2 x n grid of Axes")
+    _expect_plot_content(out, 5)
+
+
+def _expect_plot_content(out: dict, n: int) -> None:
+    images = f"{n} {_plural(n, 'input')}"
+    expect(out["inputs_shown"] == n, f"the first {images} x[:{n}], each as an 8x8 image",
+           f"{out['inputs_shown']} of them among the images", fix="draw x[i].reshape(8, 8) for i in range(n)")
+    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {images} (eval mode)",
+           f"{out['reconstructions_shown']} of them among the images",
+           fix="draw reconstruct(model, x[:n])[i].reshape(8, 8), the model's own output for each input")
+    expect(out["inputs_above"], "each input drawn above its reconstruction (inputs in the top row)",
+           "an input that is not above its reconstruction", fix="row 0 for the inputs, row 1 for the reconstructions")

@@ -10,6 +10,7 @@ from typing_extensions import NotRequired, TypedDict
 
 import numpy as np
 import torch
+from torch import nn
 import torch.nn.functional as F
 
 from autograder.observe.devices import mismatch_run, probe_device
@@ -392,7 +393,8 @@ def time_training_span(student: StudentModule, *, device: str, seed: int, n_epoc
     ok = isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[0], (int, float))
     return {"ok_pair": ok, "seconds": float(out[0]) if ok else None, "wall": wall,
             "span": (marks[-1] - marks[0]) if marks else None, "steps": steps.steps, "lrs": sorted(set(steps.lrs)),
-            "losses": float_list(out[1] if ok else None), "l0": _grader_loss(mlp(seed, n_hidden=256), x, y)}
+            "losses": float_list(out[1] if ok else None), "l0": _grader_loss(mlp(seed, n_hidden=256), x, y),
+            "l0_on_softmax": _grader_loss(nn.Sequential(mlp(seed, n_hidden=256), nn.Softmax(dim=1)), x, y)}
 
 
 @probe

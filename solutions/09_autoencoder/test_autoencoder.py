@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect
+from autograder.checks.training import why_loss_did_not_fall
 
 
 def test_load_digits_data_scaled(student):
@@ -54,17 +55,39 @@ def test_make_loaders_batches(student):
 def test_train_loss_falls(student):
     out = student.probe("train_run", seed=1, n_epochs=3)
     expect(out["ok_pair"], "train_autoencoder returns a pair (losses, val_losses)", f"a {out['type']}")
-    steps, want = out["steps"]["steps"], 3 * out["train_batches"]
-    expect(steps == want, f"{want} optimizer steps on the model you were given (3 epochs of "
-           f"{out['train_batches']} batches)", f"{steps} steps",
-           cause="training a copy of the model, or not one step per batch" if steps else "optimizer.step() is never called")
+    steps, batches = out["steps"]["steps"], out["train_batches"]
+    want = 3 * batches
+    expect(steps == want, f"{want} optimizer steps on the model you were given (3 epochs of {batches} batches)",
+           f"{steps} steps", cause=_steps_cause(steps, batches, 3))
     expect(out["l1"] < 0.9 * out["l0"], f"the reconstruction error to fall from {out['l0']:.3f}",
-           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", fix="use nn.MSELoss() and Adam at lr")
+           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 3, f"{name}: a list of 3 Python floats, one per epoch",
-               f"a {got['type']} of {len(got['values'] or [])} items of type {got.get('kinds')}",
-               fix="append float(np.mean(batch_losses)) once per epoch")
+               _list_of(got), fix="append float(np.mean(batch_losses)) once per epoch")
+
+
+def _steps_cause(steps: int, batches: int, n_epochs: int) -> str | None:
+    """Why a run made `steps` optimizer steps, not one per batch of `batches` per epoch, where the count says."""
+    if not steps:
+        return "optimizer.step() is never called, or it steps an optimizer of another model"
+    if steps % batches == 0:
+        epochs = steps // batches
+        return (f"one step per batch, but {epochs} {_plural(epochs, 'epoch')}: the loop does not run "
+                f"n_epochs={n_epochs} times (range(n_epochs))")
+    return "not one optimizer.step() per batch of the training loader"
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + ("es" if word.endswith("s") else "s")
+
+
+def _list_of(got: dict) -> str:
+    """What came back where a list of Python floats was expected: its type, length and the type of its items."""
+    n = len(got["values"] or [])
+    kinds = ", ".join(kind.rsplit(".", 1)[-1] for kind in got.get("kinds") or []) or "no"
+    return f"a {got['type']} of {n} {_plural(n, 'item')} ({kinds} {_plural(n, 'item')})" if got["values"] is not None \
+        else f"a {got['type']}"
 
 
 def test_plot_reconstructions_figure(student):
@@ -73,6 +96,18 @@ def test_plot_reconstructions_figure(student):
     expect(out["images"].count([8, 8]) == 10, "10 images of 8x8 pixels (5 inputs, 5 reconstructions) for n=5",
            f"{len(out['images'])} images of shapes {out['images'][:4]}",
            fix="imshow(image.reshape(8, 8)) in a 2 x n grid of Axes")
+    _expect_plot_content(out, 5)
+
+
+def _expect_plot_content(out: dict, n: int) -> None:
+    images = f"{n} {_plural(n, 'input')}"
+    expect(out["inputs_shown"] == n, f"the first {images} x[:{n}], each as an 8x8 image",
+           f"{out['inputs_shown']} of them among the images", fix="draw x[i].reshape(8, 8) for i in range(n)")
+    expect(out["reconstructions_shown"] == n, f"the model's reconstructions of those {images} (eval mode)",
+           f"{out['reconstructions_shown']} of them among the images",
+           fix="draw reconstruct(model, x[:n])[i].reshape(8, 8), the model's own output for each input")
+    expect(out["inputs_above"], "each input drawn above its reconstruction (inputs in the top row)",
+           "an input that is not above its reconstruction", fix="row 0 for the inputs, row 1 for the reconstructions")
 
 
 ### BEGIN HIDDEN TESTS
@@ -83,7 +118,9 @@ def test_validation_no_grad_eval_mode(student):
     train_fw = [f for f in out["forwards"] if f["batch"] == out["train_batch"]]
     val_fw = [f for f in out["forwards"] if f["batch"] == out["val_batch"]]
     expect(len(val_fw) >= 3 * 2, "validation on every batch of the validation loader after every epoch",
-           f"{len(val_fw)} validation forward passes in 3 epochs of 2 validation batches")
+           f"{len(val_fw)} validation forward passes in 3 epochs of 2 validation batches",
+           cause=f"validation after {len(val_fw) // 2} {_plural(len(val_fw) // 2, 'epoch')}: the loop does not run "
+           "n_epochs=3 times (range(n_epochs))" if val_fw and len(val_fw) % 2 == 0 else None)
     expect(not any(f["training"] for f in val_fw), "validation in eval mode", "a validation pass in train mode",
            fix="call model.eval() before validating")
     expect(not any(f["grad"] for f in val_fw), "validation under torch.no_grad()", "validation ran with gradients "
@@ -100,8 +137,8 @@ def test_validation_no_grad_eval_mode(student):
            fix="call model.train() at the start of every epoch")
     expect(out["grad"]["accumulated"] == 0 and out["steps"]["n_optimizers"] == 1,
            "one optimizer, its gradients zeroed before every backward pass",
-           f"{out['steps']['n_optimizers']} optimizers; {out['grad']['accumulated']} backward passes onto stale "
-           "gradients", fix="create Adam once before the loop and call optimizer.zero_grad() for every batch")
+           f"{out['steps']['n_optimizers']} {_plural(out['steps']['n_optimizers'], 'optimizer')}; "
+           f"{out['grad']['accumulated']} backward {_plural(out['grad']['accumulated'], 'pass')} onto stale gradients", fix="create Adam once before the loop and call optimizer.zero_grad() for every batch")
 
 
 def test_loaders_shuffle_seeded(student):
@@ -113,6 +150,11 @@ def test_loaders_shuffle_seeded(student):
     expect(out["again_order"] is not None and np.array_equal(out["again_order"], first),
            "the same shuffled order from loaders made with the same seed", "another order",
            fix="generator=torch.Generator().manual_seed(seed)")
+    expect(out["other_seed_order"] is not None and not np.array_equal(out["other_seed_order"], first),
+           "another shuffled order from loaders made with another seed", "the same order for seeds 8 and 9",
+           cause="the generator is seeded with a constant, not with seed", fix="torch.Generator().manual_seed(seed)")
+    expect(out["val_sizes"] == [10, 10, 10], "validation batches of batch_size=10 too",
+           f"validation batches {out['val_sizes']}", fix="DataLoader(..., batch_size=batch_size) for both loaders")
     expect(all(np.array_equal(order, np.arange(30)) for order in out["val_orders"]),
            "the validation loader in the data's order", "a shuffled validation loader", fix="shuffle=False")
 
@@ -136,21 +178,118 @@ def test_embed_reconstruct_eval_no_grad(student):
 def test_batches_reach_model_device(student):
     for function in ("train_autoencoder", "embed", "reconstruct"):
         out = student.probe("device_run", seed=6, function=function)
-        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
-               f"it failed before any forward pass: {out['error']}",
+        where = _device_words(out["model_device"])
+        expect(out["forwards"], f"{function} to run the model on {where}",
+               f"an error before any forward pass: {out['error']}" if out["error"] else
+               "no forward pass at all" + (" (with n_epochs=1: does the loop run n_epochs times?)"
+                                           if function == "train_autoencoder" else ""),
                fix="move each batch to `next(model.parameters()).device`")
         got = out["forwards"][0]["device"]
-        expect(got == out["model_device"], f"{function}: inputs on the model's device ({out['model_device']})",
-               f"inputs on {got}", fix="x.to(device) with device = next(model.parameters()).device")
+        expect(got == out["model_device"], f"{function}: inputs on the model's device ({where})",
+               f"inputs on {_device_words(got)}", fix="x.to(device) with device = next(model.parameters()).device")
+
+
+def _device_words(device: str | None) -> str:
+    """A device as a student reads it: `meta` is the stand-in the grader uses when it has no accelerator."""
+    if device == "meta":
+        return "the stand-in device; the grader runs your model on a stand-in device, to see where each tensor goes"
+    return device or "no device"
+
+
+def test_targets_and_results_on_model_device(student):
+    for function in ("train_autoencoder", "embed", "reconstruct"):
+        out = student.probe("end_device_run", seed=9, function=function)
+        where = _device_words(out["model_device"])
+        expect(out["mismatch"] is None, f"{function}: every tensor on the model's device ({where}) to the end",
+               f"{out['mismatch']}", cause="the targets of a batch stayed on the CPU and met the model's output "
+               "in the loss" if function == "train_autoencoder" else "x was not moved to the model's device",
+               fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device)" if function == "train_autoencoder"
+               else "model(x.to(device)) with device = next(model.parameters()).device")
+        if function != "train_autoencoder":
+            expect(out["result_device"] == out["model_device"],
+                   f"{function} returns its result on the model's device ({where})",
+                   f"an error after the forward pass: {out['error']} (a .cpu() or .numpy() of a result on "
+                   "the stand-in device, which holds no values)" if out["error"] else
+                   f"a result on {_device_words(out['result_device'])}",
+                   fix="return the model's output as it is: no .cpu() or .numpy()")
 
 
 def test_reconstruction_error_near_reference(student, reference):
     mine = student.probe("held_out_run", seed=7, n_epochs=4)
     ref = reference.probe("held_out_run", seed=7, n_epochs=4)
     expect(mine["steps"] == ref["steps"], f"{ref['steps']} optimizer steps (4 epochs of 512 digits)",
-           f"{mine['steps']} steps")
+           f"{mine['steps']} steps", cause=_steps_cause(mine["steps"], ref["steps"] // 4, 4))
     margin = 1.25 * ref["mse"] + 0.01
     expect(mine["mse"] <= margin, f"a reconstruction error on unseen digits within {margin:.3f} "
            f"(the reference's Autoencoder reaches {ref['mse']:.3f})", f"{mine['mse']:.3f}",
-           cause="a bottleneck far from embedding_dim, a missing activation between the layers, or no tanh output")
+           *why_loss_did_not_fall({"grad": {"accumulated": mine["accumulated"], "backwards": mine["steps"]},
+                                   "steps": {"n_optimizers": mine["n_optimizers"]}}, per="batch")
+           if mine["accumulated"] or mine["n_optimizers"] > 1 else
+           ("the training ran as it should (one optimizer, gradients cleared, every step): the Autoencoder's layers "
+            "are the likely cause: a bottleneck far from embedding_dim, or a missing ReLU between the Linear layers",
+            "Linear+ReLU down to embedding_dim, the mirror back up, then tanh"))
+
+
+def test_split_uses_its_arguments(student):
+    for val_fraction, seed, sizes in ((0.3, 7, [1257, 540]), (0.2, 3, [1437, 360])):
+        out = student.probe("split_run", seed=seed, val_fraction=val_fraction)
+        expect(out["ok_pair"], "a pair of tensors (x_train, x_val)", f"a {out['type']}")
+        expect(out["sizes"] == sizes, f"with val_fraction={val_fraction}: {sizes[0]} training and {sizes[1]} "
+               "validation digits", f"{out['sizes'][0]} and {out['sizes'][1]}", cause="val_fraction is not used",
+               fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
+        expect(out["same_parts"], f"with seed={seed}: the parts train_test_split(..., random_state={seed}) makes",
+               "other digits in each part", cause="the split does not use seed (a fixed random_state, or another "
+               "shuffle)", fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
+
+
+def test_architecture_narrows_and_mirrors(student):
+    for n_features, embedding_dim in ((64, 8), (20, 3)):
+        out = student.probe("architecture_run", seed=10, n_features=n_features, embedding_dim=embedding_dim)
+        made = f"Autoencoder(n_features={n_features}, embedding_dim={embedding_dim})"
+        enc = [layer["width"] for layer in out["encoder"] if layer["kind"] == "Linear"]
+        dec = [layer["width"] for layer in out["decoder"] if layer["kind"] == "Linear"]
+        expect(enc and enc[-1] == embedding_dim and all(a >= b for a, b in zip(enc, enc[1:])),
+               f"{made}: encoder Linear widths narrowing down to {embedding_dim}", f"widths {enc}",
+               fix="nn.Linear(n_features, ...) ... nn.Linear(..., embedding_dim)")
+        expect(out["encoder"][-1]["kind"] == "Linear" and out["encoder"][-1]["negative"],
+               f"{made}: no activation after the embedding (it can be negative)",
+               f"the encoder ends with {out['encoder'][-1]['kind']}" + ("" if out["encoder"][-1]["negative"]
+                                                                        else ", and no embedding value is negative"),
+               fix="end the encoder with its last nn.Linear, no ReLU after it")
+        expect(dec == [*enc[-2::-1], n_features], f"{made}: decoder widths that mirror the encoder's, "
+               f"{[*enc[-2::-1], n_features]}", f"widths {dec}", fix="the encoder's layers in reverse order")
+        expect(out["output_shape"] == [20, n_features], f"{made}: model(x) of shape (20, {n_features})",
+               f"shape {out['output_shape']}")
+        expect(-1 <= out["low"] < -0.9 and 0.9 < out["high"] <= 1, f"{made}: a tanh output, in [-1, 1] and reaching "
+               "its ends for inputs far out of range", f"values from {out['low']:.3g} to {out['high']:.3g}",
+               fix="end the decoder with nn.Tanh()")
+
+
+def test_training_uses_its_arguments(student):
+    out = student.probe("arguments_run", seed=11, n_epochs=2, lr=3e-3)
+    batches = out["train_batches"]
+    expect(out["ok_pair"] and out["n_losses"] == out["n_val_losses"] == 2,
+           "with n_epochs=2: two lists of 2 losses", f"{out['n_losses']} and {out['n_val_losses']} losses",
+           cause=f"the loop runs {out['n_losses']} {_plural(out['n_losses'], 'epoch')}, not n_epochs=2"
+           if out["ok_pair"] and out["n_losses"] == out["n_val_losses"] else None,
+           fix="for epoch in range(n_epochs), one training and one validation loss each")
+    expect(out["steps"] == 2 * batches, f"with n_epochs=2: {2 * batches} optimizer steps", f"{out['steps']} steps",
+           cause=_steps_cause(out["steps"], batches, 2))
+    expect(out["lrs"] and all(abs(lr - 3e-3) < 1e-12 for lr in out["lrs"]), "with lr=0.003: every step at lr=0.003",
+           f"steps at lr={sorted(set(out['lrs']))}", fix="torch.optim.Adam(model.parameters(), lr=lr)")
+    last, want = out["last_val_loss"], out["grader_val_loss"]
+    expect(last is not None and abs(last - want) <= 1e-4 + 1e-3 * want,
+           f"the last validation loss: the mean MSE over the validation batches of the trained model, {want:.5f} as "
+           "the grader recomputes it", "no validation loss" if last is None else f"{last:.5f}",
+           fix="validate after the epoch's training: mean of loss_fn(model(x), y).item() over val_loader, in eval mode")
+def test_plot_reconstructions_content(student):
+    for n in (1, 3):
+        out = student.probe("plot_run", seed=12, n=n)
+        expect(out["is_figure"], f"with n={n}: a matplotlib Figure", f"a {out['type']}")
+        expect(out["n_axes"] == 2 * n, f"with n={n}: 2 rows of {n} Axes, {2 * n} in all", f"{out['n_axes']} Axes",
+               fix="fig.subplots(2, n, squeeze=False): with n=1 it still gives a 2 x 1 grid")
+        _expect_plot_content(out, n)
+        expect(out["clipped"] == 0, f"with n={n}: each image's colour range covering its pixel values",
+               f"{out['clipped']} of {2 * n} images whose colour range cuts pixels off",
+               fix="imshow(..., vmin=-1, vmax=1), the range of the scaled pixels and of tanh")
 ### END HIDDEN TESTS
