@@ -30,12 +30,17 @@ from autograder.grading.engine import select_exercises
               help="Time limit in seconds for each check's student code (default: from course.yml).")
 @device_option
 @isolation_option
+@click.option("--submitted-at", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV student_id,submitted_at: the submission times deadlines are applied to "
+                   "(default: the time in each file name, else the files' modification time).")
+@click.option("--extensions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV student_id,exercise,due: per-student due dates (an empty exercise: all of them).")
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
 @course_option
 def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exercise_names: tuple[str, ...],
-                      timeout: float | None, device: str, isolation: str | None, cluster: str | None,
-                      course: Path | None) -> None:
+                      timeout: float | None, device: str, isolation: str | None, submitted_at: Path | None,
+                      extensions: Path | None, cluster: str | None, course: Path | None) -> None:
     """Grade a class: SUBMISSIONS is a folder of student folders or zips, or the zip an LMS exports.
 
     Re-running skips students already graded whose submission is unchanged; an interrupted run
@@ -48,16 +53,22 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exer
         select_exercises(load_manifest(root), list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
-    settings = Settings(root, tuple(exercise_names), device, timeout, isolation)
+    settings = Settings(root, tuple(exercise_names), device, timeout, isolation,
+                        extensions.resolve() if extensions else None)
     console = Console()
     try:
         run = grade_all(submissions.resolve(), settings, out.resolve(), jobs=jobs, force=force, cluster=cluster,
-                        console=console)
+                        console=console, submitted_at=submitted_at)
     except SubmissionsError as exc:
         raise click.ClickException(f"{submissions}: {exc}") from None
+    except ValueError as exc:   # a submitted_at or extensions CSV that cannot be read
+        raise click.ClickException(str(exc)) from None
     except KeyboardInterrupt:
         console.print(f"interrupted: finished students are kept in {out}; run again to grade the rest")
         sys.exit(EXIT_INTERRUPTED)
+    if run.timed_by_mtime:
+        console.print(f"deadlines applied to the folder's modification time (no --submitted-at row, no time in the "
+                      f"file name) for: {', '.join(run.timed_by_mtime)}", style="yellow", soft_wrap=True)
     console.print(run.summary, end="", markup=False, highlight=False, soft_wrap=True)
     console.print(f"graded {len(run.graded)}, skipped {len(run.skipped)} (unchanged), "
                   f"failed {len(run.errors)}; gradebook: {out / 'gradebook.csv'}, plot: {out / 'summary.png'}",

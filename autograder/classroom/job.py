@@ -14,7 +14,9 @@ from pathlib import Path
 from rich.console import Console
 
 from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, submission_root
+from autograder.classroom.late import apply_charges, charges, late_note, read_extensions
 from autograder.classroom.store import Outcome
+from autograder.classroom.submitted import Submitted
 from autograder.course import load_course
 from autograder.grading.engine import grade, process_reference, select_exercises
 from autograder.results import CheckResult, ExerciseResult, GradeReport
@@ -32,12 +34,14 @@ class Settings:
     device: str = "auto"
     timeout: float | None = None
     isolation: str | None = None
+    extensions: Path | None = None         # per-student due dates (late.read_extensions)
 
     @property
     def key(self) -> str:
-        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device."""
+        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device, extensions."""
         text = (self.course_root / "course.yml").read_text()
-        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, text])
+        extensions = self.extensions.read_text() if self.extensions else ""
+        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, text, extensions])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -48,6 +52,15 @@ class Job:
     student: Student
     submission_hash: str
     settings: Settings
+    submitted: Submitted | None = None     # when the course has deadlines
+
+    @property
+    def key(self) -> str:
+        """The settings' key, and the submission time when it counts: a changed time regrades."""
+        if self.submitted is None:
+            return self.settings.key
+        blob = f"{self.settings.key} {self.submitted.at.isoformat()} {self.submitted.source}"
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 _ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
@@ -99,8 +112,17 @@ def _run(job: Job) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="grade-all-") as tmp:
         report, note = _grade(settings, student, Path(tmp))
     report.submission = f"{student.id} ({student.source.name})"
-    return Outcome(student=student.id, submission_hash=job.submission_hash, key=settings.key,
-                   results=to_gradescope(report), report=_text(report),
-                   html=render_html(report, load_course(settings.course_root / "course.yml")),
-                   exercises={e.id: e.score for e in report.exercises},
-                   max_exercises={e.id: e.max_score for e in report.exercises}, note=note)
+    course = load_course(settings.course_root / "course.yml")
+    scores = {e.id: e.score for e in report.exercises}
+    found, results, text = [], to_gradescope(report), _text(report)
+    if job.submitted is not None:
+        extensions = read_extensions(settings.extensions) if settings.extensions else {}
+        found = charges(course, scores, job.submitted.at, student=student.id, extensions=extensions)
+        results = apply_charges(results, found, job.submitted.source)
+        text = (late_note(found, job.submitted.source) + "\n\n" + text) if found else text
+    return Outcome(student=student.id, submission_hash=job.submission_hash, key=job.key,
+                   results=results, report=text, html=render_html(report, course),
+                   exercises=scores, max_exercises={e.id: e.max_score for e in report.exercises}, note=note,
+                   late_penalty=round(sum(c.points for c in found), 6),
+                   submitted_at=job.submitted.at.isoformat() if job.submitted else "",
+                   submitted_from=job.submitted.source if job.submitted else "")

@@ -1,0 +1,114 @@
+"""Deadlines: course.yml's late policy, submission times, and the penalty grade-all, Gradescope and nbgrader apply."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import yaml
+
+from autograder.classroom.discover import student_id
+from autograder.classroom.late import apply_charges, charges, late_fraction, read_extensions
+from autograder.classroom.submitted import FROM_CSV, FROM_MTIME, FROM_NAME, submission_time
+from autograder.course import load_course
+from autograder.course.schema import Course, Deadline
+from autograder.integrations.gradescope_late import gradescope_deadline
+
+UTC = timezone.utc
+DUE = datetime(2026, 3, 1, 23, 59, tzinfo=UTC)
+POLICY = {"due": DUE.isoformat(), "late_hours": 72, "penalty": {"per": "day", "percent": 10, "cap": 25}}
+EXERCISE = "05_training_loop"
+
+
+def _course(root: Path, deadline: dict | None = None, exercise_deadline: dict | None = None) -> dict:
+    data = yaml.safe_load((root / "course.yml").read_text())
+    if deadline:
+        data["deadline"] = deadline
+    if exercise_deadline:
+        next(e for e in data["exercises"] if e["id"] == EXERCISE)["deadline"] = exercise_deadline
+    return data
+
+
+def test_penalty_per_started_day_capped_and_zero_after_the_window() -> None:
+    deadline = Deadline.model_validate(POLICY)
+    assert late_fraction(deadline, 0) == 0
+    assert late_fraction(deadline, 60) == pytest.approx(0.10)              # one minute: a started day
+    assert late_fraction(deadline, 86400 + 1) == pytest.approx(0.20)
+    assert late_fraction(deadline, 3 * 86400 - 1) == pytest.approx(0.25)   # 30 % capped at 25 %
+    assert late_fraction(deadline, 3 * 86400 + 1) == 1.0                    # after the late window: not accepted
+    hourly = Deadline.model_validate({**POLICY, "penalty": {"per": "hour", "percent": 2}})
+    assert late_fraction(hourly, 2.5 * 3600) == pytest.approx(0.06)
+    assert late_fraction(Deadline.model_validate({"due": DUE.isoformat()}), 1) == 1.0  # no window: on time only
+
+
+def test_an_exercise_deadline_and_an_extension_come_before_the_course_deadline(course_root: Path,
+                                                                                tmp_path: Path) -> None:
+    course = Course.model_validate(_course(course_root, POLICY, {**POLICY, "due": "2026-03-05T23:59:00+00:00"}))
+    submitted = DUE + timedelta(hours=30)
+    found = {c.exercise: c for c in charges(course, {EXERCISE: 10.0, "07_iris": 8.0}, submitted)}
+    assert set(found) == {"07_iris"} and found["07_iris"].points == pytest.approx(1.6)   # 2 started days: 20 %
+    (tmp_path / "ext.csv").write_text("student_id,exercise,due\nann,,2026-03-04T00:00:00+00:00\n")
+    extensions = read_extensions(tmp_path / "ext.csv")
+    assert charges(course, {"07_iris": 8.0}, submitted, student="ann", extensions=extensions) == []
+    assert charges(course, {"07_iris": 8.0}, submitted, student="ben", extensions=extensions)
+    results = apply_charges({"score": 8.0, "max_score": 10, "output": "device: cpu", "tests": []},
+                            list(found.values()), "the file name")
+    assert results["score"] == pytest.approx(6.4) and results["extra_data"]["late"]["raw_score"] == 8.0
+    assert "07_iris: 1 day 6 h after 2026-03-01T23:59:00+00:00; -20 % of its points: -1.6 points" in results["output"]
+
+
+def test_submission_times_from_the_csv_the_file_name_then_the_modification_time(tmp_path: Path) -> None:
+    blackboard = tmp_path / "Exercises_jdoe_attempt_2026-03-02-10-15-00"
+    plain = tmp_path / "ann"
+    for folder in (blackboard, plain):
+        folder.mkdir()
+        (folder / "x.py").write_text("")
+    os.utime(plain / "x.py", (1e9, 1e9))
+    assert student_id(blackboard.name) == "Exercises_jdoe"
+    named = submission_time("Exercises_jdoe", blackboard, {}, "Europe/Berlin")
+    assert (named.source, named.at) == (FROM_NAME, datetime(2026, 3, 2, 9, 15, tzinfo=UTC))
+    assert submission_time("ann", plain, {}, "UTC").source == FROM_MTIME
+    assert submission_time("ann", plain, {}, "UTC").at == datetime.fromtimestamp(1e9, UTC)
+    assert submission_time("ann", plain, {"ann": DUE}, "UTC").source == FROM_CSV
+
+
+def test_gradescope_dates_replace_the_course_deadline_and_keep_its_penalty(course_root: Path) -> None:
+    course = Course.model_validate(_course(course_root, POLICY))
+    metadata = {"created_at": "2026-03-10T12:00:00.000000-07:00",
+                "assignment": {"due_date": "2026-03-09T23:00:00.000000-07:00",
+                               "late_due_date": "2026-03-11T23:00:00.000000-07:00"},
+                "users": [{"email": "s@example.com", "id": 1, "name": "S"}]}
+    deadline = gradescope_deadline(metadata, course)
+    assert deadline is not None and deadline.late_hours == 48 and deadline.penalty == course.deadline.penalty
+    assert gradescope_deadline({"created_at": metadata["created_at"], "assignment": {}}, course) is None
+
+
+def test_nbgrader_plugin_charges_the_notebooks_exercise_penalty(course_root: Path, tmp_path: Path) -> None:
+    from nbgrader.preprocessors import AssignLatePenalties
+
+    from autograder.notebook.late import CourseLatePenalty
+
+    (tmp_path / "course.yml").write_text(yaml.safe_dump(_course(course_root, None, POLICY)))
+    parent = AssignLatePenalties()
+    parent.notebook_id = EXERCISE            # as AssignLatePenalties.preprocess sets it before asking the plugin
+    plugin = CourseLatePenalty(course=str(tmp_path), parent=parent)
+    assert plugin.late_submission_penalty("ann", 6.0, 2 * 86400 - 5) == pytest.approx(1.2)
+    assert plugin.late_submission_penalty("ann", 6.0, 4 * 86400) == pytest.approx(6.0)
+    parent.notebook_id = "07_iris"           # no deadline for it: no penalty
+    assert plugin.late_submission_penalty("ann", 6.0, 4 * 86400) is None
+
+
+def test_a_due_date_needs_its_time_zone(course_root: Path) -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError):
+        Course.model_validate(_course(course_root, {**POLICY, "due": "2026-03-01T23:59:00"}))
+    with pytest.raises(ValidationError):
+        Course.model_validate({**_course(course_root), "timezone": "Mars/Olympus"})
