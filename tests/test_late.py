@@ -112,3 +112,50 @@ def test_a_due_date_needs_its_time_zone(course_root: Path) -> None:
         Course.model_validate(_course(course_root, {**POLICY, "due": "2026-03-01T23:59:00"}))
     with pytest.raises(ValidationError):
         Course.model_validate({**_course(course_root), "timezone": "Mars/Olympus"})
+
+
+# --- a late class, graded end to end ----------------------------------------------------------------------------
+
+def late_kit(course_root: Path, folder: Path) -> Path:
+    """A kit with 05_training_loop only and a course deadline (POLICY)."""
+    data = _course(course_root, POLICY)
+    data["exercises"] = [e for e in data["exercises"] if e["id"] == EXERCISE]
+    folder.mkdir(parents=True)
+    (folder / "course.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    shutil.copytree(course_root / "solutions" / EXERCISE, folder / "solutions" / EXERCISE)
+    return folder
+
+
+@pytest.mark.slow
+def test_grade_all_applies_the_deadline_to_each_submission_time(course_root: Path, tmp_path: Path) -> None:
+    kit = late_kit(course_root, tmp_path / "kit")
+    submissions = tmp_path / "submissions"
+    late = (DUE + timedelta(hours=30)).isoformat()
+    for name in ("ann", "ben", "Ex1_cy_attempt_2026-03-03-12-00-00", "dee"):
+        shutil.copytree(course_root / "solutions" / EXERCISE, submissions / name / EXERCISE,
+                        ignore=shutil.ignore_patterns("test_*", "probes.py", "__pycache__"))
+    (tmp_path / "times.csv").write_text(f"student_id,submitted_at\nann,{late}\nben,{late}\n")
+    (tmp_path / "ext.csv").write_text("student_id,exercise,due\nann,,2026-03-04T00:00:00+00:00\n")
+    out = tmp_path / "graded"
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(submissions), "--out", str(out),
+                           "--jobs", "2", "--course", str(kit), "--submitted-at", str(tmp_path / "times.csv"),
+                           "--extensions", str(tmp_path / "ext.csv")],
+                          capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "modification time" in done.stdout and "for: dee" in " ".join(done.stdout.split())
+    rows = {r["student_id"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert list(next(iter(rows.values()))) == ["student_id", EXERCISE, "raw_total", "late_penalty", "total",
+                                               "max_total", "submitted_at"]
+    full = float(rows["ann"]["max_total"])
+    expected = {"ann": 0.0, "ben": 0.2 * full, "Ex1_cy": 0.2 * full, "dee": full}   # dee: after the late window
+    for student, penalty in expected.items():
+        row = rows[student]
+        assert float(row["raw_total"]) == full, student
+        assert float(row["late_penalty"]) == pytest.approx(penalty), student
+        assert float(row["total"]) == pytest.approx(full - penalty), student
+    report = " ".join((out / "students" / "ben" / "report.txt").read_text().split())
+    assert "Late submission (submission time from the submitted_at CSV)" in report
+    assert "1 day 6 h after 2026-03-01T23:59:00+00:00; -20 % of its points" in report
+    cy = json.loads((out / "students" / "Ex1_cy" / "results.json").read_text())
+    assert "submission time from the file name" in cy["output"] and cy["extra_data"]["late"]["penalty"] > 0
+    assert "not accepted after the late window" in (out / "students" / "dee" / "report.txt").read_text()
