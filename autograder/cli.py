@@ -10,6 +10,7 @@ import click
 from rich.text import Text
 
 from autograder.classroom.command import grade_all_command
+from autograder.classroom.export_command import export_command
 from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_option,
     load_manifest,
@@ -36,6 +37,7 @@ def main() -> None:
 
 
 main.add_command(grade_all_command)
+main.add_command(export_command)
 main.add_command(nbgrader_group)
 
 

@@ -124,5 +124,6 @@ def _run(job: Job) -> Outcome:
                    results=results, report=text, html=render_html(report, course),
                    exercises=scores, max_exercises={e.id: e.max_score for e in report.exercises}, note=note,
                    late_penalty=round(sum(c.points for c in found), 6),
+                   late_exercises={c.exercise: c.points for c in found},
                    submitted_at=job.submitted.at.isoformat() if job.submitted else "",
                    submitted_from=job.submitted.source if job.submitted else "")
