@@ -159,3 +159,38 @@ def test_grade_all_applies_the_deadline_to_each_submission_time(course_root: Pat
     cy = json.loads((out / "students" / "Ex1_cy" / "results.json").read_text())
     assert "submission time from the file name" in cy["output"] and cy["extra_data"]["late"]["penalty"] > 0
     assert "not accepted after the late window" in (out / "students" / "dee" / "report.txt").read_text()
+    # the late class into Canvas: final scores, and the student the roster does not know named
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,Student,ID,SIS User ID,SIS Login ID,Section\n"
+                      "ann,\"Lee, Ann\",101,S1,alee,A\nben,\"Ng, Ben\",102,S2,bng,A\nEx1_cy,\"Cy, Cy\",103,S3,ccy,B\n")
+    from click.testing import CliRunner
+
+    from autograder.cli import main
+
+    result = CliRunner().invoke(main, ["export", "canvas", str(out), "--roster", str(roster), "--out",
+                                       str(tmp_path / "canvas.csv")])
+    assert result.exit_code == 0 and "graded but not on the roster (left out): dee" in result.output
+    canvas = list(csv.reader((tmp_path / "canvas.csv").open()))
+    assert canvas[0][:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
+    assert [(r[0], float(r[5])) for r in canvas[2:]] == [("Cy, Cy", pytest.approx(0.8 * full)), ("Lee, Ann", full),
+                                                          ("Ng, Ben", pytest.approx(0.8 * full))]
+
+    # a check changed mid-term (made impossible to pass), then the class regraded
+    tests = kit / "solutions" / EXERCISE / "test_loop.py"
+    tests.write_text(tests.read_text().replace("l1 < 0.5 * l0", "l1 < 0.0 * l0"))
+    again = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(submissions), "--out", str(out),
+                            "--jobs", "2", "--course", str(kit), "--submitted-at", str(tmp_path / "times.csv"),
+                            "--extensions", str(tmp_path / "ext.csv"), "--regrade"],
+                           capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert again.returncode == 0, again.stdout + again.stderr
+    check = next(c for c in load_course(kit / "course.yml").exercise(EXERCISE).checks if c.id == "train_loop_learns")
+    points = check.points
+    regrade = {r["student_id"]: r for r in csv.DictReader((out / "regrade.csv").open())}
+    assert set(regrade) == {"ann", "ben", "Ex1_cy", "dee"}
+    assert float(regrade["ann"]["change"]) == pytest.approx(-points)
+    assert float(regrade["ben"]["change"]) == pytest.approx(-0.8 * points)   # its late penalty shrinks with it
+    assert float(regrade["dee"]["change"]) == 0                            # not accepted either way
+    assert all(r["checks_changed"] == f"{EXERCISE} › {check.title}: passed → failed" for r in regrade.values())
+    summary = (out / "regrade.txt").read_text()
+    assert f"solutions/{EXERCISE}/test_loop.py: changed" in summary and "4 student(s) changed" in summary
+    assert (out / "previous" / "gradebook.csv").read_text() != (out / "gradebook.csv").read_text()

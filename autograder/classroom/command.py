@@ -11,6 +11,7 @@ from rich.console import Console
 from autograder.classroom.discover import SubmissionsError
 from autograder.classroom.grade_all import grade_all
 from autograder.classroom.job import Settings
+from autograder.classroom.late import read_extensions
 from autograder.cli_support import (
     EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_option, load_manifest,
     require_extra,
@@ -25,6 +26,9 @@ from autograder.grading.engine import select_exercises
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("graded"), show_default=True,
               help="Results folder: one folder per student, gradebook.csv, summary.txt, summary.png.")
 @click.option("--force", is_flag=True, help="Grade again students whose submission has not changed.")
+@click.option("--regrade", is_flag=True,
+              help="Grade every student again; keep the previous gradebook in OUT/previous/ and write "
+                   "regrade.csv and regrade.txt (who changed, by how much, which checks changed verdict).")
 @click.option("--exercise", "exercise_names", multiple=True, help="Grade only this exercise (repeatable).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None,
               help="Time limit in seconds for each check's student code (default: from course.yml).")
@@ -38,8 +42,8 @@ from autograder.grading.engine import select_exercises
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
 @course_option
-def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exercise_names: tuple[str, ...],
-                      timeout: float | None, device: str, isolation: str | None, submitted_at: Path | None,
+def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regrade: bool,
+                      exercise_names: tuple[str, ...], timeout: float | None, device: str, isolation: str | None, submitted_at: Path | None,
                       extensions: Path | None, cluster: str | None, course: Path | None) -> None:
     """Grade a class: SUBMISSIONS is a folder of student folders or zips, or the zip an LMS exports.
 
@@ -57,8 +61,10 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exer
                         extensions.resolve() if extensions else None)
     console = Console()
     try:
+        if extensions:
+            read_extensions(extensions)   # a CSV that cannot be read stops the run here, not in every worker
         run = grade_all(submissions.resolve(), settings, out.resolve(), jobs=jobs, force=force, cluster=cluster,
-                        console=console, submitted_at=submitted_at)
+                        console=console, submitted_at=submitted_at, regrade=regrade)
     except SubmissionsError as exc:
         raise click.ClickException(f"{submissions}: {exc}") from None
     except ValueError as exc:   # a submitted_at or extensions CSV that cannot be read
@@ -73,5 +79,8 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, exer
     console.print(f"graded {len(run.graded)}, skipped {len(run.skipped)} (unchanged), "
                   f"failed {len(run.errors)}; gradebook: {out / 'gradebook.csv'}, plot: {out / 'summary.png'}",
                   soft_wrap=True)
+    if run.regrade:
+        console.print(run.regrade, end="", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"regrade: {out / 'regrade.csv'}, previous gradebook: {out / 'previous'}", soft_wrap=True)
     if run.errors:
         sys.exit(EXIT_GRADER_ERROR)

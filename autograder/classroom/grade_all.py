@@ -13,6 +13,7 @@ from autograder.classroom.cluster import run_cluster
 from autograder.classroom.discover import discover, submission_hash
 from autograder.classroom.gradebook import write_gradebook
 from autograder.classroom.job import Job, Settings
+from autograder.classroom.regrade import keep_previous, write_course_digest, write_regrade
 from autograder.classroom.workers import run_local
 from autograder.classroom.store import Store
 from autograder.classroom.submitted import FROM_MTIME, read_submitted_at, submission_time
@@ -30,6 +31,7 @@ class ClassRun:
     errors: dict[str, str] = field(default_factory=dict)     # student → why the grader could not grade it
     timed_by_mtime: list[str] = field(default_factory=list)  # deadlines applied to the folder's modification time
     summary: str = ""
+    regrade: str = ""                                        # with regrade=True: who changed, and why
 
 
 def _progress(console: Console) -> Progress:
@@ -39,14 +41,17 @@ def _progress(console: Console) -> Progress:
 
 def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1, force: bool = False,
               cluster: object | None = None, console: Console | None = None,
-              submitted_at: Path | None = None) -> ClassRun:
+              submitted_at: Path | None = None, regrade: bool = False) -> ClassRun:
     """Grade every student in `submissions` into `out` (locally on `jobs` processes, or on a Dask `cluster`).
 
     When course.yml has deadlines, each submission's time comes from `submitted_at` (a CSV), else its file name,
-    else its files' modification time (listed in the run's `timed_by_mtime`).
+    else its files' modification time (listed in the run's `timed_by_mtime`). `regrade` grades every student
+    again, keeps the previous gradebook under OUT/previous/ and writes regrade.csv and regrade.txt.
     """
     console = console or Console()
     store = Store(out)
+    previous = keep_previous(out) if regrade else None
+    force = force or regrade
     course = load_course(settings.course_root / "course.yml")
     exercises = [e.id for e in select_exercises(course, list(settings.exercises) or None)]
     timed = course.deadline is not None or any(course.exercise(e).deadline for e in exercises)
@@ -83,5 +88,8 @@ def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1
     stored = {sid: item for sid, item in store.outcomes([s.id for s in students]).items()
               if item[0]["key"] == keys[sid]}
     write_gradebook(out / "gradebook.csv", exercises, stored)
+    write_course_digest(out, settings.course_root)
     run.summary = write_summary(out, [results for _, results in stored.values()])
+    if previous is not None:
+        run.regrade = write_regrade(previous, out)
     return run
