@@ -11,6 +11,7 @@ from rich.text import Text
 
 from autograder.classroom.command import grade_all_command
 from autograder.classroom.export_command import export_command
+from autograder.classroom.similarity_command import similarity_command
 from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_option,
     load_manifest,
@@ -38,6 +39,7 @@ def main() -> None:
 
 main.add_command(grade_all_command)
 main.add_command(export_command)
+main.add_command(similarity_command)
 main.add_command(nbgrader_group)
 
 

@@ -12,6 +12,7 @@ from autograder.classroom.discover import SubmissionsError
 from autograder.classroom.grade_all import grade_all
 from autograder.classroom.job import Settings
 from autograder.classroom.late import read_extensions
+from autograder.classroom.similarity_command import boilerplate_option
 from autograder.cli_support import (
     EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_option, load_manifest,
     require_extra,
@@ -39,12 +40,16 @@ from autograder.grading.engine import select_exercises
                    "(default: the time in each file name, else the files' modification time).")
 @click.option("--extensions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV student_id,exercise,due: per-student due dates (an empty exercise: all of them).")
+@click.option("--similarity", is_flag=True,
+              help="Also compare the students' code per exercise: OUT/similarity/ (needs the [similarity] extra).")
+@boilerplate_option
 @click.option("--cluster", metavar="ADDRESS", default=None,
               help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
 @course_option
 def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regrade: bool,
                       exercise_names: tuple[str, ...], timeout: float | None, device: str, isolation: str | None, submitted_at: Path | None,
-                      extensions: Path | None, cluster: str | None, course: Path | None) -> None:
+                      extensions: Path | None, similarity: bool, boilerplate: tuple[Path, ...], cluster: str | None,
+                      course: Path | None) -> None:
     """Grade a class: SUBMISSIONS is a folder of student folders or zips, or the zip an LMS exports.
 
     Re-running skips students already graded whose submission is unchanged; an interrupted run
@@ -52,6 +57,8 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regr
     """
     if cluster:
         require_extra("distributed", "cluster", "grade-all --cluster")
+    if similarity:
+        require_extra("copydetect", "similarity", "grade-all --similarity")
     root = course_root(course)
     try:
         select_exercises(load_manifest(root), list(exercise_names) or None)
@@ -64,7 +71,8 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regr
         if extensions:
             read_extensions(extensions)   # a CSV that cannot be read stops the run here, not in every worker
         run = grade_all(submissions.resolve(), settings, out.resolve(), jobs=jobs, force=force, cluster=cluster,
-                        console=console, submitted_at=submitted_at, regrade=regrade)
+                        console=console, submitted_at=submitted_at, regrade=regrade,
+                        similarity=list(boilerplate) if similarity else None)
     except SubmissionsError as exc:
         raise click.ClickException(f"{submissions}: {exc}") from None
     except ValueError as exc:   # a submitted_at or extensions CSV that cannot be read
@@ -82,5 +90,8 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regr
     if run.regrade:
         console.print(run.regrade, end="", markup=False, highlight=False, soft_wrap=True)
         console.print(f"regrade: {out / 'regrade.csv'}, previous gradebook: {out / 'previous'}", soft_wrap=True)
+    if similarity:
+        console.print(run.similarity + f"similarity report: {out / 'similarity' / 'similarity.csv'}", end="\n",
+                      markup=False, highlight=False, soft_wrap=True)
     if run.errors:
         sys.exit(EXIT_GRADER_ERROR)

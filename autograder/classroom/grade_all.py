@@ -32,6 +32,7 @@ class ClassRun:
     timed_by_mtime: list[str] = field(default_factory=list)  # deadlines applied to the folder's modification time
     summary: str = ""
     regrade: str = ""                                        # with regrade=True: who changed, and why
+    similarity: str = ""                                     # the flagged pairs, one per line
 
 
 def _progress(console: Console) -> Progress:
@@ -41,12 +42,14 @@ def _progress(console: Console) -> Progress:
 
 def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1, force: bool = False,
               cluster: object | None = None, console: Console | None = None,
-              submitted_at: Path | None = None, regrade: bool = False) -> ClassRun:
+              submitted_at: Path | None = None, regrade: bool = False,
+              similarity: list[Path] | None = None) -> ClassRun:
     """Grade every student in `submissions` into `out` (locally on `jobs` processes, or on a Dask `cluster`).
 
     When course.yml has deadlines, each submission's time comes from `submitted_at` (a CSV), else its file name,
     else its files' modification time (listed in the run's `timed_by_mtime`). `regrade` grades every student
     again, keeps the previous gradebook under OUT/previous/ and writes regrade.csv and regrade.txt.
+    `similarity` (a list of extra boilerplate files, maybe empty) writes the similarity report to OUT/similarity/.
     """
     console = console or Console()
     store = Store(out)
@@ -92,4 +95,9 @@ def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1
     run.summary = write_summary(out, [results for _, results in stored.values()])
     if previous is not None:
         run.regrade = write_regrade(previous, out)
+    if similarity is not None:
+        from autograder.classroom.similarity_report import flagged_lines, similarity_report
+
+        run.similarity = flagged_lines(similarity_report(students, settings.course_root, out / "similarity",
+                                                         exercises=exercises, extra=similarity))
     return run
