@@ -139,9 +139,12 @@ def test_grade_all_applies_the_deadline_to_each_submission_time(course_root: Pat
     out = tmp_path / "graded"
     done = subprocess.run([sys.executable, "-m", "autograder", "grade-all", str(submissions), "--out", str(out),
                            "--jobs", "2", "--course", str(kit), "--submitted-at", str(tmp_path / "times.csv"),
-                           "--extensions", str(tmp_path / "ext.csv")],
+                           "--extensions", str(tmp_path / "ext.csv"), "--similarity"],
                           capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0, done.stdout + done.stderr
+    # the four hand in the same code (the reference's): every pair flagged, next to the gradebook
+    similar = list(csv.DictReader((out / "similarity" / "similarity.csv").open()))
+    assert len(similar) == 6 and all(r["flagged"] == "yes" and float(r["score"]) == 1.0 for r in similar)
     assert "modification time" in done.stdout and "for: dee" in " ".join(done.stdout.split())
     rows = {r["student_id"]: r for r in csv.DictReader((out / "gradebook.csv").open())}
     assert list(next(iter(rows.values()))) == ["student_id", EXERCISE, "raw_total", "late_penalty", "total",

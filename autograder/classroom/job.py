@@ -17,6 +17,7 @@ from autograder.classroom.discover import Student, UnsafeArchive, safe_extract, 
 from autograder.classroom.late import apply_charges, charges, late_note, read_extensions
 from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
+from autograder.classroom.warm import warm_folder
 from autograder.course import load_course
 from autograder.grading.engine import grade, process_reference, select_exercises
 from autograder.results import CheckResult, ExerciseResult, GradeReport
@@ -93,7 +94,10 @@ def run_job(job: Job) -> Outcome:
 
 
 def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
-    """The student's report, and a note when the submission was refused before grading."""
+    """The student's report, and a note when the submission was refused before grading.
+
+    The submission is graded in this worker's warm folder (see autograder.classroom.warm).
+    """
     folder = student.source
     if student.is_archive:
         try:
@@ -102,9 +106,11 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
             note = f"submission refused: {exc}"
             return _refused(settings, student, note), note
         folder = tmp / "unpacked"
-    return grade(submission_root(folder), settings.course_root, exercises=list(settings.exercises) or None,
-                 device=settings.device, isolation=settings.isolation, timeout=settings.timeout,
-                 shared_reference=process_reference(settings.course_root, isolation=settings.isolation)), ""
+    reference = process_reference(settings.course_root, isolation=settings.isolation)
+    warm = warm_folder(settings.course_root, settings.isolation, reference)
+    return grade(warm.place(submission_root(folder)), settings.course_root,
+                 exercises=list(settings.exercises) or None, device=settings.device, isolation=settings.isolation,
+                 timeout=settings.timeout, shared_reference=reference, sessions=warm.sessions), ""
 
 
 def _run(job: Job) -> Outcome:
