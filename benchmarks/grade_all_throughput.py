@@ -52,10 +52,10 @@ def main() -> None:
         submissions = Path(tmp) / "class"
         for i in range(args.count):
             shutil.copytree(SAMPLE, submissions / f"student{i:03d}", ignore=shutil.ignore_patterns("case.yml"))
+        print(f"{args.count} submissions of the sample ({exercises}), {os.cpu_count()} cores", flush=True)
         one = _timed(submissions, settings, Path(tmp) / "jobs1", jobs=1)
+        print(f"--jobs 1: {one:.1f} s ({one / args.count:.2f} s per submission)", flush=True)
         two = _timed(submissions, settings, Path(tmp) / "jobs2", jobs=2)
-        print(f"{args.count} submissions of the sample ({exercises}), {os.cpu_count()} cores")
-        print(f"--jobs 1: {one:.1f} s ({one / args.count:.2f} s per submission)")
         print(f"--jobs 2: {two:.1f} s ({two / args.count:.2f} s per submission)")
         print(f"throughput ratio --jobs 2 / --jobs 1: {one / two:.2f}x")
         if args.dask:
