@@ -162,6 +162,7 @@ def test_grade_all_applies_the_deadline_to_each_submission_time(course_root: Pat
     cy = json.loads((out / "students" / "Ex1_cy" / "results.json").read_text())
     assert "submission time from the file name" in cy["output"] and cy["extra_data"]["late"]["penalty"] > 0
     assert "not accepted after the late window" in (out / "students" / "dee" / "report.txt").read_text()
+    assert "not accepted after the late window" in (out / "students" / "dee" / "report.html").read_text()
     # the late class into Canvas: final scores, and the student the roster does not know named
     roster = tmp_path / "roster.csv"
     roster.write_text("student_id,Student,ID,SIS User ID,SIS Login ID,Section\n"

@@ -9,6 +9,7 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from rich.console import Console
@@ -120,14 +121,17 @@ def _run(job: Job) -> Outcome:
     report.submission = f"{student.id} ({student.source.name})"
     course = load_course(settings.course_root / "course.yml")
     scores = {e.id: e.score for e in report.exercises}
-    found, results, text = [], to_gradescope(report), _text(report)
+    found, results, text, html = [], to_gradescope(report), _text(report), render_html(report, course)
     if job.submitted is not None:
         extensions = read_extensions(settings.extensions) if settings.extensions else {}
         found = charges(course, scores, job.submitted.at, student=student.id, extensions=extensions)
         results = apply_charges(results, found, job.submitted.source)
-        text = (late_note(found, job.submitted.source) + "\n\n" + text) if found else text
+        if found:
+            note = late_note(found, job.submitted.source)
+            text = note + "\n\n" + text
+            html = html.replace("<body>", f'<body>\n<pre class="late-note">{escape(note)}</pre>', 1)
     return Outcome(student=student.id, submission_hash=job.submission_hash, key=job.key,
-                   results=results, report=text, html=render_html(report, course),
+                   results=results, report=text, html=html,
                    exercises=scores, max_exercises={e.id: e.max_score for e in report.exercises}, note=note,
                    late_penalty=round(sum(c.points for c in found), 6),
                    late_exercises={c.exercise: c.points for c in found},
