@@ -42,7 +42,7 @@ def read_grades(graded: Path) -> Grades:
     """Every student graded into `graded` (a grade-all --out folder), with the late penalties taken off."""
     students = sorted(p.name for p in (graded / "students").iterdir() if p.is_dir()) \
         if (graded / "students").is_dir() else []
-    stored = Store(graded).outcomes(students)
+    stored = Store(graded).outcomes(students) if students else {}
     if not stored:
         raise ValueError(f"{graded} holds no graded students (run `autograder grade-all ... --out {graded}` first)")
     totals, exercises, max_total, max_exercises = {}, {}, 0.0, {}
