@@ -1,30 +1,31 @@
-"""The reference solution's training time, measured in this grading process and reused while it is fresh.
+"""The reference solution's timed training runs, made in this grading process and reused while they are fresh.
 
 A class-grading worker grades student after student in one process: timing the reference twice for every student
-costs as much as timing the student. Instead each worker keeps its own recent measurements of the reference (made in
-its own reference sandbox, on the same cores and under the same number of busy workers as its students) and measures
-again whenever fewer than `FRESH` of them are younger than `MAX_AGE` seconds, so a change in the machine's load is
-followed within minutes. The student's time is still measured on every grading, and compared with the fastest fresh
-reference time: both are the fastest of at least two runs made on this worker under the run's load.
+costs as much as timing the student. Instead each worker keeps its own recent runs of the reference (made in its own
+reference sandbox, on the same cores and under the same number of busy workers as its students) and runs it again
+whenever fewer than `FRESH` of them are younger than `MAX_AGE` seconds, so a change in the machine's load is followed
+within minutes. The student is still timed on every grading, and compared with the fastest fresh reference run: both
+are the fastest of at least two runs made on this worker under the run's load.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-MAX_AGE = 300.0   # seconds a reference measurement is trusted to stand for the machine's load
-FRESH = 2         # at least this many fresh measurements
+MAX_AGE = 300.0   # seconds a reference run is trusted to stand for the machine's load
+FRESH = 2         # at least this many fresh runs
 
-_MEASURED: dict[tuple[str, int], list[tuple[float, float]]] = {}   # (exercise, epochs) → [(monotonic time, seconds)]
+_RUNS: dict[tuple[str, int], list[tuple[float, dict[str, Any]]]] = {}   # (exercise, epochs) → [(monotonic, run)]
 
 
-def reference_seconds(key: tuple[str, int], measure: Callable[[], float], *, max_age: float = MAX_AGE,
-                      fresh: int = FRESH, clock: Callable[[], float] = time.monotonic) -> tuple[float, int]:
-    """(the fastest fresh reference time for `key`, how many runs it was chosen from), measuring when needed."""
+def fresh_reference_runs(key: tuple[str, int], run: Callable[[int], dict[str, Any]], *, max_age: float = MAX_AGE,
+                         fresh: int = FRESH, clock: Callable[[], float] = time.monotonic) -> list[dict[str, Any]]:
+    """The fresh reference runs for `key` (at least `fresh`), calling `run(seed)` for the missing ones."""
     now = clock()
-    kept = [(at, seconds) for at, seconds in _MEASURED.get(key, []) if now - at <= max_age]
+    kept = [(at, result) for at, result in _RUNS.get(key, []) if now - at <= max_age]
     while len(kept) < fresh:
-        kept.append((clock(), measure()))
-    _MEASURED[key] = kept
-    return min(seconds for _, seconds in kept), len(kept)
+        kept.append((clock(), run(len(kept) % 2)))
+    _RUNS[key] = kept
+    return [result for _, result in kept]
