@@ -47,9 +47,9 @@ from autograder.grading.engine import select_exercises
               help="Send the jobs to this Dask scheduler (e.g. tcp://host:8786) instead of local workers.")
 @course_option
 def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regrade: bool,
-                      exercise_names: tuple[str, ...], timeout: float | None, device: str, isolation: str | None, submitted_at: Path | None,
-                      extensions: Path | None, similarity: bool, boilerplate: tuple[Path, ...], cluster: str | None,
-                      course: Path | None) -> None:
+                      exercise_names: tuple[str, ...], timeout: float | None, device: str, isolation: str | None,
+                      submitted_at: Path | None, extensions: Path | None, similarity: bool,
+                      boilerplate: tuple[Path, ...], cluster: str | None, course: Path | None) -> None:
     """Grade a class: SUBMISSIONS is a folder of student folders or zips, or the zip an LMS exports.
 
     Re-running skips students already graded whose submission is unchanged; an interrupted run

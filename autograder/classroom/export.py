@@ -61,7 +61,8 @@ def read_roster(path: Path, needed: tuple[str, ...]) -> dict[str, dict[str, str]
         reader = csv.DictReader(f)
         missing = [c for c in ("student_id", *needed) if c not in (reader.fieldnames or [])]
         if missing:
-            raise ValueError(f"{path} has no column {', '.join(missing)} (its columns: {', '.join(reader.fieldnames or [])})")
+            columns = ", ".join(reader.fieldnames or [])
+            raise ValueError(f"{path} has no column {', '.join(missing)} (its columns: {columns})")
         return {row["student_id"].strip(): row for row in reader
                 if row["student_id"].strip() and row.get(needed[0], "") != "Points Possible"}
 
