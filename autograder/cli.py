@@ -10,6 +10,8 @@ import click
 from rich.text import Text
 
 from autograder.classroom.command import grade_all_command
+from autograder.classroom.export_command import export_command
+from autograder.classroom.similarity_command import similarity_command
 from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_of_record,
     isolation_option, load_manifest,
@@ -36,6 +38,8 @@ def main() -> None:
 
 
 main.add_command(grade_all_command)
+main.add_command(export_command)
+main.add_command(similarity_command)
 main.add_command(nbgrader_group)
 
 
@@ -115,11 +119,13 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
               help="Time limit in seconds for each check's student code (default: from course.yml).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with status 1 when the score is below this percentage.")
+@click.option("--submission-metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Gradescope's submission_metadata.json: apply course.yml's late penalty to its times.")
 @course_option
 def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | None, junit: Path | None,
                   html: Path | None, markdown: Path | None, as_json: bool, quiet: bool, device: str,
                   isolation: str | None, timeout: float | None, fail_under: float | None,
-                  course: Path | None) -> None:
+                  submission_metadata: Path | None, course: Path | None) -> None:
     """Grade the submission in PATH (laid out like exercises/) with visible and hidden checks."""
     root = course_root(course)
     spec = load_manifest(root)
@@ -137,8 +143,20 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
     except (GraderError, SandboxUnavailable) as exc:
         click.echo(f"grading could not run: {exc}", err=True)
         sys.exit(EXIT_GRADER_ERROR)
+    scored = to_gradescope(report)
+    if submission_metadata:
+        from autograder.classroom.late import apply_charges, late_note
+        from autograder.integrations.gradescope_late import SOURCE, metadata_charges
+
+        try:
+            found = metadata_charges(submission_metadata, spec, {e.id: e.score for e in report.exercises})
+        except (ValueError, KeyError) as exc:
+            raise click.ClickException(f"{submission_metadata}: {exc}") from None
+        scored = apply_charges(scored, found, SOURCE)
+        if found and not as_json:
+            click.echo(late_note(found, SOURCE))
     if results:
-        write_gradescope(report, results)
+        write_gradescope(report, results, scored)
     if junit:
         write_junit(report, junit)
     if html:
@@ -147,11 +165,11 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
         write_html(report, html, spec)
     if markdown:
         write_markdown(report, markdown)
-    percent = 100.0 * report.score / report.max_score if report.max_score else 100.0
+    percent = 100.0 * scored["score"] / report.max_score if report.max_score else 100.0
     if as_json:
-        click.echo(json.dumps(to_gradescope(report), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(scored, indent=2, ensure_ascii=False))
     elif quiet:
-        click.echo(f"{report.score:g}/{report.max_score:g} ({percent:.0f}%)")
+        click.echo(f"{scored['score']:g}/{report.max_score:g} ({percent:.0f}%)")
     else:
         print_grade(report, make_console())
     if fail_under is not None and percent < fail_under:

@@ -213,7 +213,8 @@ def test_gradebook_and_summary(tmp_path: Path) -> None:
     stored = store.outcomes(["ann", "ben", "cy", "dee"])
     write_gradebook(tmp_path / "gradebook.csv", ["07_iris"], stored)
     rows = list(csv.DictReader((tmp_path / "gradebook.csv").open()))
-    assert list(rows[0]) == ["student_id", "07_iris", "total", "max_total"]
+    assert list(rows[0]) == ["student_id", "07_iris", "raw_total", "late_penalty", "total", "max_total",
+                             "submitted_at"]
     assert [(r["student_id"], r["total"]) for r in rows] == [("ann", "3"), ("ben", "1"), ("cy", "1"), ("dee", "3")]
     table = write_summary(tmp_path, [results for _, results in stored.values()])
     assert "07_iris › evaluate under no_grad: failed by 50 %" in table
@@ -337,7 +338,8 @@ def test_interrupted_class_is_resumed_and_every_student_graded_once(graded_local
     assert f"0 to grade, {len(CLASS)} already graded" in again.communicate(timeout=300)[0]
     assert len(store.gradings()) == len(CLASS)
     rows = list(csv.DictReader((out / "gradebook.csv").open()))
-    assert list(rows[0]) == ["student_id", EXERCISE, "total", "max_total"]
+    assert list(rows[0]) == ["student_id", EXERCISE, "raw_total", "late_penalty", "total", "max_total",
+                             "submitted_at"]
     assert {r["student_id"]: float(r["total"]) for r in rows}["a_correct"] == max_score
     assert len(rows) == len(CLASS)
     assert (out / "summary.png").stat().st_size > 1000

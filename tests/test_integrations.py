@@ -62,6 +62,16 @@ def test_run_autograder_grades_a_fake_autograder_folder(course_root: Path, tmp_p
     for exercise in exercises:
         shutil.copytree(course_root / "tests" / "submissions" / "sample" / exercise,
                         root / "submission" / "exercises" / exercise)  # uploaded as a repository with exercises/
+    # a late submission: Gradescope's dates (30 h after the due date, 48 h late window), course.yml's penalty
+    manifest = yaml.safe_load((root / "source" / "course.yml").read_text())
+    manifest["deadline"] = {"due": "2026-01-01T00:00:00+00:00", "late_hours": 24,
+                            "penalty": {"per": "day", "percent": 10, "cap": 50}}
+    (root / "source" / "course.yml").write_text(yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True))
+    (root / "submission_metadata.json").write_text(json.dumps({
+        "id": 1, "created_at": "2026-03-11T05:00:00.000000-07:00", "submission_method": "upload",
+        "assignment": {"due_date": "2026-03-09T23:00:00.000000-07:00", "late_due_date": "2026-03-11T23:00:00-07:00",
+                       "title": "PyTorch step by step"},
+        "users": [{"email": "student@example.com", "id": 1234, "name": "Student User"}], "previous_submissions": []}))
     env = {**os.environ, "AUTOGRADER_ROOT": str(root), "AUTOGRADER_PYTHON": sys.executable,
            "AUTOGRADER_EXERCISES": " ".join(exercises)}
     done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
@@ -75,8 +85,11 @@ def test_run_autograder_grades_a_fake_autograder_folder(course_root: Path, tmp_p
     failed = {t["name"]: t["output"] for t in results["tests"] if t["status"] == "failed"}
     assert failed and all(name.startswith("04_data") for name in failed), "the sample's 01 is right, 04 is not"
     assert any("shuffle=False" in output for output in failed.values())
-    assert 0 < results["score"] < results["max_score"] == sum(c.points for e in exercises
-                                                              for c in course.exercise(e).checks)
+    raw = results["extra_data"]["late"]["raw_score"]
+    assert 0 < raw < results["max_score"] == sum(c.points for e in exercises for c in course.exercise(e).checks)
+    assert raw == sum(t["score"] for t in results["tests"])
+    assert results["score"] == pytest.approx(0.8 * raw)       # 1 day 6 h late: two started days, 10 % each
+    assert "1 day 6 h after 2026-03-09T23:00:00-07:00; -20 % of its points" in results["output"]
 
 
 def _autograder_commands(workflow: dict) -> list[list[str]]:

@@ -44,6 +44,9 @@ BROKEN = {  # the checks bob's mistakes break, and nothing else
     "05_training_loop": {"validation_modes", "train_mode_every_epoch", "gradients_zeroed", "matches_reference"},
     "07_iris": {"evaluate_no_grad_eval_mode", "train_modes_every_epoch"},
 }
+LATE_POLICY = {"due": "2026-03-01T23:59:00+00:00", "late_hours": 72,
+               "penalty": {"per": "day", "percent": 10, "cap": 50}}   # 05's deadline in the kit
+LATE = ("cy", "2026-03-03 10:00:00.000000 UTC")   # cy submits 05 1 day 10 h late: two started days, 20 %
 SECRET = "# SECRET-7f3a: only the instructor's kit holds this line"  # appended to 07's hidden checks and reference
 
 
@@ -68,6 +71,7 @@ def reduced_kit(folder: Path) -> Path:
     folder.mkdir(parents=True)
     data = yaml.safe_load((ROOT / "course.yml").read_text())
     data["exercises"] = [e for e in data["exercises"] if e["id"] in GRADED]
+    data["exercises"][0]["deadline"] = LATE_POLICY
     iris = data["exercises"][1]
     del iris["timing"]
     iris["timeout"] = 30  # a notebook that never finishes importing costs one timeout
@@ -321,6 +325,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         students = STUDENTS if exercise == PARALLEL else STUDENTS[:2]
         for student in students:
             submit(course, exercise, student, submission(course, exercise, mistakes=student == "bob"))
+    nbgrader(course, "db", "assignment", "add", PARALLEL, "--duedate", "2026-03-01 23:59:00 UTC")
+    (course / "submitted" / LATE[0] / PARALLEL / "timestamp.txt").write_text(LATE[1])
     nbgrader(course, "autograde", PARALLEL)  # one student after the other: the serial scores
     nbgrader(course, "autograde", "07_iris")
     return course
@@ -427,6 +433,18 @@ def test_parallel_autograde_gives_the_serial_scores(course: Path) -> None:
         assert re.search(rf"{student} +│ +{sum(serial[student].values()):g}/{most:g} ", result.output)
     assert f"{PARALLEL}: 3 student(s)" in result.output
     assert scores(course, PARALLEL) == serial
+
+
+def test_a_late_notebook_loses_the_penalty_course_yml_sets(course: Path) -> None:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        found = {s.student.id: (s.total_seconds_late, s.notebooks[0].score, s.notebooks[0].late_submission_penalty)
+                 for s in gradebook.find_assignment(PARALLEL).submissions}
+    seconds, score, penalty = found[LATE[0]]
+    assert seconds == (24 + 10) * 3600 + 60 and score > 0
+    assert penalty == pytest.approx(0.2 * score)
+    assert all(not found[s][2] for s in STUDENTS if s != LATE[0])
 
 
 @pytest.mark.parametrize("student", ["bob", "kernel_forger"])

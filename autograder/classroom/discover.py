@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from autograder.classroom.submitted import without_time
+
 MAX_BYTES = 200 * 1024 * 1024   # a submission that unpacks to more than this is refused
 MAX_FILES = 5_000
 _CHUNK = 1 << 16
@@ -39,8 +41,8 @@ class Student:
 
 
 def student_id(name: str) -> str:
-    """A file-system-safe id from a folder or archive name (LMS names keep their id part)."""
-    return re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._") or "student"
+    """A file-system-safe id from a folder or archive name (LMS names keep their id part, not the time)."""
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", without_time(name)).strip("._") or "student"
 
 
 def discover(submissions: Path, unpack_to: Path) -> list[Student]:

@@ -9,12 +9,16 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from rich.console import Console
 
 from autograder.classroom.discover import Student, UnsafeArchive, graded_folder_problem, safe_extract, submission_root
+from autograder.classroom.late import apply_charges, charges, late_note, read_extensions
 from autograder.classroom.store import Outcome
+from autograder.classroom.submitted import Submitted
+from autograder.classroom.warm import warm_folder
 from autograder.course import load_course
 from autograder.grading.engine import grade, process_reference, select_exercises
 from autograder.results import CheckResult, ExerciseResult, GradeReport
@@ -32,12 +36,15 @@ class Settings:
     device: str = "auto"
     timeout: float | None = None
     isolation: str | None = None
+    extensions: Path | None = None         # per-student due dates (late.read_extensions)
 
     @property
     def key(self) -> str:
-        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device, isolation."""
+        """Changes when the grading would change: the chosen exercises, time limit, course.yml, device, isolation,
+        extensions."""
         text = (self.course_root / "course.yml").read_text()
-        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, self.isolation, text])
+        extensions = self.extensions.read_text() if self.extensions else ""
+        blob = json.dumps([sorted(self.exercises), self.timeout, self.device, self.isolation, text, extensions])
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
@@ -48,6 +55,15 @@ class Job:
     student: Student
     submission_hash: str
     settings: Settings
+    submitted: Submitted | None = None     # when the course has deadlines
+
+    @property
+    def key(self) -> str:
+        """The settings' key, and the submission time when it counts: a changed time regrades."""
+        if self.submitted is None:
+            return self.settings.key
+        blob = f"{self.settings.key} {self.submitted.at.isoformat()} {self.submitted.source}"
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 _ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
@@ -81,7 +97,10 @@ def run_job(job: Job) -> Outcome:
 
 
 def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
-    """The student's report, and a note when the submission was refused before grading."""
+    """The student's report, and a note when the submission was refused before grading.
+
+    The submission is graded in this worker's warm folder (see autograder.classroom.warm).
+    """
     folder = student.source
     problem = student.refused or None
     if not problem and student.is_archive:
@@ -95,9 +114,11 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
     if problem:
         note = f"submission refused: {problem}"
         return _refused(settings, student, note), note
-    return grade(root, settings.course_root, exercises=list(settings.exercises) or None,
-                 device=settings.device, isolation=settings.isolation, timeout=settings.timeout,
-                 shared_reference=process_reference(settings.course_root, isolation=settings.isolation)), ""
+    reference = process_reference(settings.course_root, isolation=settings.isolation)
+    warm = warm_folder(settings.course_root, settings.isolation, reference)
+    return grade(warm.place(root), settings.course_root,
+                 exercises=list(settings.exercises) or None, device=settings.device, isolation=settings.isolation,
+                 timeout=settings.timeout, shared_reference=reference, sessions=warm.sessions), ""
 
 
 def _run(job: Job) -> Outcome:
@@ -105,8 +126,21 @@ def _run(job: Job) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="grade-all-") as tmp:
         report, note = _grade(settings, student, Path(tmp))
     report.submission = f"{student.id} ({student.source.name})"
-    return Outcome(student=student.id, submission_hash=job.submission_hash, key=settings.key,
-                   results=to_gradescope(report), report=_text(report),
-                   html=render_html(report, load_course(settings.course_root / "course.yml")),
-                   exercises={e.id: e.score for e in report.exercises},
-                   max_exercises={e.id: e.max_score for e in report.exercises}, note=note)
+    course = load_course(settings.course_root / "course.yml")
+    scores = {e.id: e.score for e in report.exercises}
+    found, results, text, html = [], to_gradescope(report), _text(report), render_html(report, course)
+    if job.submitted is not None:
+        extensions = read_extensions(settings.extensions) if settings.extensions else {}
+        found = charges(course, scores, job.submitted.at, student=student.id, extensions=extensions)
+        results = apply_charges(results, found, job.submitted.source)
+        if found:
+            note = late_note(found, job.submitted.source)
+            text = note + "\n\n" + text
+            html = html.replace("<body>", f'<body>\n<pre class="late-note">{escape(note)}</pre>', 1)
+    return Outcome(student=student.id, submission_hash=job.submission_hash, key=job.key,
+                   results=results, report=text, html=html,
+                   exercises=scores, max_exercises={e.id: e.max_score for e in report.exercises}, note=note,
+                   late_penalty=round(sum(c.points for c in found), 6),
+                   late_exercises={c.exercise: c.points for c in found},
+                   submitted_at=job.submitted.at.isoformat() if job.submitted else "",
+                   submitted_from=job.submitted.source if job.submitted else "")

@@ -30,6 +30,10 @@ class Outcome:
     max_exercises: dict[str, float] = field(default_factory=dict)
     note: str = ""                             # e.g. why an archive was refused
     html: str = ""                             # the self-contained HTML report
+    late_penalty: float = 0.0                  # points taken off the total for lateness (results' score is after it)
+    late_exercises: dict[str, float] = field(default_factory=dict)   # exercise id → its share of late_penalty
+    submitted_at: str = ""                     # ISO submission time, when the course has deadlines
+    submitted_from: str = ""                   # where that time came from
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -1,12 +1,14 @@
-"""The pydantic models of course.yml: Course, Exercise, Check, Timing and Demo."""
+"""The pydantic models of course.yml: Course, Exercise, Check, Timing, Demo, Deadline and LatePenalty."""
 
 from __future__ import annotations
 
 import keyword
 import re
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -71,6 +73,27 @@ class Demo(_Strict):
     code: Text
 
 
+class LatePenalty(_Strict):
+    """What a late submission costs: `percent` of the points it earned for each started day (or hour), at most `cap`."""
+
+    per: Literal["day", "hour"] = "day"
+    percent: float = Field(gt=0, le=100)
+    cap: float = Field(100, gt=0, le=100)
+
+
+class Deadline(_Strict):
+    """When work is due. Until `due` plus `late_hours` it is accepted with `penalty`; after that it scores 0."""
+
+    due: AwareDatetime
+    late_hours: float = Field(0, ge=0)
+    penalty: LatePenalty | None = None
+
+    @property
+    def closes(self) -> datetime:
+        """The end of the late window: work submitted after it is not accepted."""
+        return self.due + timedelta(hours=self.late_hours)
+
+
 class Exercise(_Strict):
     """One exercise: folder ``id`` under solutions/ and exercises/."""
 
@@ -85,6 +108,7 @@ class Exercise(_Strict):
     demos: list[Demo] = []
     # A student release's manifest lists only the visible checks and says how many points hidden ones are worth
     hidden_points: float = Field(0, ge=0)
+    deadline: Deadline | None = None          # this exercise's own; otherwise the course's
 
     @field_validator("id")
     @classmethod
@@ -164,6 +188,18 @@ class Course(_Strict):
 
     title: Text
     exercises: list[Exercise] = Field(min_length=1)
+    deadline: Deadline | None = None          # the whole submission's (an exercise's own deadline comes first)
+    timezone: str = "UTC"                     # of submission times written without one (LMS file names, CSVs)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError("timezone", "'{value}' is not a time zone name such as Europe/Berlin or UTC",
+                                      {"value": value}) from None
+        return value
 
     @field_validator("exercises")
     @classmethod

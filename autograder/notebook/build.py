@@ -44,6 +44,9 @@ c.Autograde.sanitize_preprocessors = {sanitize!r}
 c.Autograde.autograde_preprocessors = {autograde!r}
 # The course kit whose checks, hidden checks and reference grade the notebooks (never read from the environment).
 c.GradeWithEngine.course = {kit!r}
+# Late submissions (nbgrader's timestamp, duedate and extensions) lose what course.yml's deadline penalty says.
+c.AssignLatePenalties.plugin_class = "autograder.notebook.late.CourseLatePenalty"
+c.CourseLatePenalty.course = {kit!r}
 # A test cell a student deleted is put back (and graded) rather than left without a score.
 c.OverwriteCells.add_missing_cells = True
 # The kit's stub style: the `# TODO:` line above the answer stays, the answer becomes this line.

@@ -199,11 +199,14 @@ def test_train_matches_reference(student, reference):
 
 
 def test_training_time(student, reference, exercise):
+    from autograder.checks.reference_time import fresh_reference_runs  # a hidden check's helper: not in the release
+
     budget = exercise.timing
-    mine, ref = [], []
-    for rep in range(2):  # alternate, so that both see the same machine load
-        mine.append(student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout))
-        ref.append(reference.probe("time_train", seed=rep, n_epochs=budget.n_epochs, cache=False))
+    mine = [student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout)
+            for rep in range(2)]
+    # the reference's runs: made on this grading process, again whenever they are minutes old (reference_time)
+    ref = fresh_reference_runs((exercise.id, budget.n_epochs), lambda seed: reference.probe(
+        "time_train", seed=seed, n_epochs=budget.n_epochs, cache=False))
     fastest, fastest_ref = min(m["seconds"] for m in mine), min(r["seconds"] for r in ref)
     ratio = fastest / fastest_ref
     student.report_timing(ratio=ratio, seconds=fastest, reference_seconds=fastest_ref)
