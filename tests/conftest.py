@@ -32,8 +32,9 @@ _choose_isolation()
 # Test files by cost, heaviest first. `pytest -n auto --dist loadfile --no-loadscope-reorder` hands each worker the
 # next file as it frees up, so the long files start first and the workers finish together; a serial run only
 # changes the order of the files.
-HEAVIEST_FIRST = ("test_nbgrader.py", "test_corpus_attacks.py", "test_corpus.py", "test_classroom.py", "test_cli.py",
-                  "test_grading.py", "test_student_loop.py", "test_release.py", "test_reports.py")
+HEAVIEST_FIRST = ("test_nbgrader.py", "test_corpus_attacks.py", "test_corpus.py", "test_notebook_editors.py",
+                  "test_classroom.py", "test_late.py", "test_cli.py", "test_grading.py", "test_student_loop.py",
+                  "test_release.py", "test_reports.py", "test_similarity.py", "test_integrations.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -72,3 +72,23 @@ def test_first_failure_stops_at_the_first_failed_check(course_root: Path) -> Non
     statuses = [c.status for c in report.checks]
     assert statuses[0] == "failed" and "not implemented yet" in report.checks[0].message
     assert len(statuses) > 1 and set(statuses[1:]) == {"skipped"}, statuses
+
+
+def test_a_later_grading_in_the_same_process_uses_its_own_kits_checks(tmp_path: Path, course_root: Path) -> None:
+    """pytest names a check module by its path under the rootdir: a kit copy's module (here without one check) must not
+    be handed to the next grading with another kit (it was, and that grading's check 'did not run')."""
+    import ast
+    import shutil
+
+    kit = tmp_path / "kit"
+    shutil.copytree(course_root / "solutions" / "02_autograd", kit / "solutions" / "02_autograd")
+    shutil.copy(course_root / "course.yml", kit / "course.yml")
+    checks = kit / "solutions" / "02_autograd" / "test_autograd_basics.py"
+    lines = checks.read_text().splitlines(keepends=True)
+    first = next(n for n in ast.parse("".join(lines)).body if getattr(n, "name", "").startswith("test_"))
+    del lines[first.lineno - 1:first.end_lineno]
+    checks.write_text("".join(lines))
+    copy = grade(kit / "solutions", kit, exercises=["02_autograd"])
+    real = grade(course_root / "solutions", course_root, exercises=["02_autograd"])
+    assert "error" in {c.status for c in copy.checks}
+    assert {c.status for c in real.checks} == {"passed"}, [(c.check, c.message) for c in real.checks]

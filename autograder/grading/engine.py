@@ -5,10 +5,11 @@ from __future__ import annotations
 import ast
 import atexit
 import os
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Literal
+from typing import Iterable, Literal
 from unittest import mock
 
 import pytest
@@ -67,6 +68,17 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
     return list(exercise.checks) if tests == "solutions" else list(exercise.visible_checks)
 
 
+def _forget_check_modules(files: Iterable[Path]) -> None:
+    """Take the check files pytest imported out of sys.modules. pytest's importlib mode names a module by its path
+    under the rootdir (`solutions.07_iris.test_iris`), so a later grading in this process with another kit would
+    otherwise be handed this kit's module, with its checks."""
+    paths = {str(Path(path).resolve()) for path in files}
+    for name, module in list(sys.modules.items()):
+        filename = getattr(module, "__file__", None)
+        if filename and str(Path(filename).resolve()) in paths:
+            del sys.modules[name]
+
+
 def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = None, device: str = "auto",
           tests: TestSource = "solutions", isolation: str | None = None, limits: Limits = Limits(),
           timeout: float | None = None, shared_reference: SharedReference | None = None,
@@ -121,6 +133,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         with mock.patch.dict(os.environ, _NO_PLUGIN_AUTOLOAD):
             code = pytest.main([*_PYTEST_ARGS, "--rootdir", str(course_root), "--confcutdir", confcutdir, *keyword,
                                 *map(str, test_files.values())], plugins=[plugin])
+        _forget_check_modules(test_files.values())
         if code in (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
             plugin.pool.close()
             raise GraderError(f"the check runner stopped ({code.name}); run with pytest directly to see why")
