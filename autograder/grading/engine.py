@@ -70,7 +70,7 @@ def _checks_of(exercise: Exercise, tests: TestSource) -> list:
 
 def _forget_check_modules(files: Iterable[Path]) -> None:
     """Take the check files pytest imported out of sys.modules. pytest's importlib mode names a module by its path
-    under the rootdir (`solutions.07_iris.test_iris`), so a later grading in this process with another kit would
+    under the rootdir (`solutions.NN_topic.test_topic`), so a later grading in this process with another kit would
     otherwise be handed this kit's module, with its checks."""
     paths = {str(Path(path).resolve()) for path in files}
     for name, module in list(sys.modules.items()):
