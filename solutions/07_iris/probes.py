@@ -397,12 +397,22 @@ def time_training_span(student: StudentModule, *, device: str, seed: int, n_epoc
             "l0_on_softmax": _grader_loss(nn.Sequential(mlp(seed, n_hidden=256), nn.Softmax(dim=1)), x, y)}
 
 
+class LabelsDeviceRun(TypedDict):
+    """What `labels_device_run` returns."""
+
+    model_device: str
+    forwards: int
+    mismatch: str | None
+    during: str | None
+    error: str | None
+
+
 @probe
-def labels_device_run(student: StudentModule, *, device: str, seed: int, function: str) -> dict[str, Any]:
+def labels_device_run(student: StudentModule, *, device: str, seed: int, function: str) -> LabelsDeviceRun:
     """Run train/evaluate/accuracy to the end with the model on the accelerator (or `meta`) and CPU data.
 
     Labels left on the CPU meet the model's output in the loss or the comparison and raise a device
-    mismatch. On `meta` a correct function fails later, at `.item()`: only a mismatch counts here.
+    mismatch: only a mismatch counts here.
     """
     x, y, _, _ = iris_tensors(seed)
     target = probe_device(device)

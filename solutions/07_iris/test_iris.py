@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_words
 from autograder.checks.numeric import moved
 from autograder.checks.training import number_fix, returned_number, why_loss_did_not_fall
 
@@ -163,12 +164,14 @@ def test_train_zero_grad(student):
 def test_batches_reach_model_device(student):
     for function in ("train", "evaluate", "accuracy"):
         out = student.probe("device_run", seed=6, function=function)
-        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
-               f"it failed before any forward pass: {out['error']}",
+        where = device_words(out["model_device"])
+        expect(out["forwards"], f"{function} to run the model on {where}",
+               f"it failed before any forward pass: {out['error']}" if out["error"] else "no forward pass at all",
                fix="move x and y to `next(model.parameters()).device`")
         got = out["forwards"][0]["device"]
-        expect(got == out["model_device"], f"{function}: inputs on the model's device ({out['model_device']})",
-               f"inputs on {got}", fix="move each batch with x.to(device), device = next(model.parameters()).device")
+        expect(got == out["model_device"], f"{function}: inputs on the model's device ({where})",
+               f"inputs on {device_words(got)}",
+               fix="move each batch with x.to(device), device = next(model.parameters()).device")
 
 
 def report_loss_curves(student, reference, **kwargs):
@@ -323,9 +326,10 @@ def test_time_training_measures_train(student):
 def test_labels_reach_model_device(student):
     for function in ("train", "evaluate", "accuracy"):
         out = student.probe("labels_device_run", seed=16, function=function)
-        expect(out["forwards"], f"{function} to run the model on {out['model_device']}",
-               f"it failed before any forward pass: {out['error']}")
-        expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({out['model_device']}) "
-               "too", f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
+        where = device_words(out["model_device"])
+        expect(out["forwards"], f"{function} to run the model on {where}",
+               f"it failed before any forward pass: {out['error']}" if out["error"] else "no forward pass at all")
+        expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({where}) too",
+               f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
                "output in the loss or the comparison", fix="x, y = x.to(device), y.to(device)")
 ### END HIDDEN TESTS

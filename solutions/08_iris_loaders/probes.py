@@ -278,6 +278,7 @@ class LabelsDeviceRun(TypedDict):
     model_device: str
     forwards: int
     mismatch: str | None
+    during: str | None
     error: str | None
 
 
@@ -285,8 +286,8 @@ class LabelsDeviceRun(TypedDict):
 def labels_device_run(student: StudentModule, *, device: str, seed: int) -> LabelsDeviceRun:
     """train_with_loaders to the end of one epoch with the model on the accelerator (or `meta`) and CPU loaders.
 
-    Labels left on the CPU meet the model's output in the loss and raise a device mismatch. On `meta` a correct
-    function fails later, at `.item()`: only a mismatch counts here.
+    Labels left on the CPU meet the model's output in the loss and raise a device mismatch, in training or in
+    validation: only a mismatch counts here.
     """
     target = probe_device(device)
     train, val, _ = _grader_loaders(seed, 16, 10)

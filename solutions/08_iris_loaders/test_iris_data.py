@@ -5,6 +5,7 @@ from itertools import pairwise, permutations
 import numpy as np
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_words, mismatch_place
 from autograder.checks.mistakes import likely_cause
 from autograder.checks.numeric import moved
 from autograder.checks.training import why_loss_did_not_fall
@@ -335,9 +336,13 @@ _TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSpro
 
 def test_labels_reach_model_device(student):
     out = student.probe("labels_device_run", seed=7)
-    expect(out["forwards"], f"train_with_loaders to run the model on {out['model_device']}",
-           f"it failed before any forward pass: {out['error']}")
-    expect(out["mismatch"] is None, f"the labels of each batch on the model's device ({out['model_device']}) too",
-           f"{out['mismatch']}", cause="only x_batch was moved; y_batch stayed on the CPU and met the model's output "
-           "in the loss", fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
+    where, place = device_words(out["model_device"]), mismatch_place(out["during"])
+    expect(out["forwards"], f"train_with_loaders to run the model on {where}",
+           f"it failed before any forward pass: {out['error']}" if out["error"] else "no forward pass at all")
+    in_training = out["during"] == "training"  # the inputs of training batches are checked on their own
+    expect(out["mismatch"] is None, f"every batch on the model's device ({where}), its labels too",
+           f"{out['mismatch']} ({place})",
+           cause="only x_batch was moved; y_batch stayed on the CPU and met the model's output in the loss"
+           if in_training else f"a batch (its inputs or its labels) stayed on the CPU {place}",
+           fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device), in the training and the validation loop")
 ### END HIDDEN TESTS

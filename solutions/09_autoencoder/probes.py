@@ -447,6 +447,7 @@ class EndToEndDeviceRun(TypedDict):
     model_device: str
     forwards: int
     mismatch: str | None
+    during: str | None
     error: str | None
     result_device: str | None
 
@@ -476,5 +477,5 @@ def end_device_run(student: StudentModule, *, device: str, seed: int, function: 
             error = f"{type(exc).__name__}: {exc}"
     mismatch = error if error and ("not on the expected device" in error or "same device" in error) else None
     return {"model_device": str(next(model.parameters()).device.type), "forwards": len(fwd.calls),
-            "mismatch": mismatch, "error": None if mismatch else error,
+            "mismatch": mismatch, "during": ("training" if model.training else "evaluation") if mismatch else None, "error": None if mismatch else error,
             "result_device": result.device.type if isinstance(result, torch.Tensor) else None}

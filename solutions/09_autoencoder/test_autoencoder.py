@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect
+from autograder.checks.devices import device_words, mismatch_place
 from autograder.checks.training import why_loss_did_not_fall
 
 
@@ -178,7 +179,7 @@ def test_embed_reconstruct_eval_no_grad(student):
 def test_batches_reach_model_device(student):
     for function in ("train_autoencoder", "embed", "reconstruct"):
         out = student.probe("device_run", seed=6, function=function)
-        where = _device_words(out["model_device"])
+        where = device_words(out["model_device"])
         expect(out["forwards"], f"{function} to run the model on {where}",
                f"an error before any forward pass: {out['error']}" if out["error"] else
                "no forward pass at all" + (" (with n_epochs=1: does the loop run n_epochs times?)"
@@ -186,31 +187,28 @@ def test_batches_reach_model_device(student):
                fix="move each batch to `next(model.parameters()).device`")
         got = out["forwards"][0]["device"]
         expect(got == out["model_device"], f"{function}: inputs on the model's device ({where})",
-               f"inputs on {_device_words(got)}", fix="x.to(device) with device = next(model.parameters()).device")
-
-
-def _device_words(device: str | None) -> str:
-    """A device as a student reads it: `meta` is the stand-in the grader uses when it has no accelerator."""
-    if device == "meta":
-        return "the stand-in device; the grader runs your model on a stand-in device, to see where each tensor goes"
-    return device or "no device"
+               f"inputs on {device_words(got)}", fix="x.to(device) with device = next(model.parameters()).device")
 
 
 def test_targets_and_results_on_model_device(student):
     for function in ("train_autoencoder", "embed", "reconstruct"):
         out = student.probe("end_device_run", seed=9, function=function)
-        where = _device_words(out["model_device"])
+        where = device_words(out["model_device"])
+        training = function == "train_autoencoder"
+        place = mismatch_place(out["during"])
         expect(out["mismatch"] is None, f"{function}: every tensor on the model's device ({where}) to the end",
-               f"{out['mismatch']}", cause="the targets of a batch stayed on the CPU and met the model's output "
-               "in the loss" if function == "train_autoencoder" else "x was not moved to the model's device",
-               fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device)" if function == "train_autoencoder"
-               else "model(x.to(device)) with device = next(model.parameters()).device")
+               f"{out['mismatch']} ({place})" if training else f"{out['mismatch']}",
+               cause=("the targets of a batch stayed on the CPU in training and met the model's output in the loss"
+                      if out["during"] == "training" else f"a batch (its inputs or its targets) stayed on the CPU "
+                      f"{place}") if training else "x was not moved to the model's device",
+               fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device) for the training and the validation "
+               "batches" if training else "model(x.to(device)) with device = next(model.parameters()).device")
         if function != "train_autoencoder":
             expect(out["result_device"] == out["model_device"],
                    f"{function} returns its result on the model's device ({where})",
                    f"an error after the forward pass: {out['error']} (a .cpu() or .numpy() of a result on "
                    "the stand-in device, which holds no values)" if out["error"] else
-                   f"a result on {_device_words(out['result_device'])}",
+                   f"a result on {device_words(out['result_device'])}",
                    fix="return the model's output as it is: no .cpu() or .numpy()")
 
 
