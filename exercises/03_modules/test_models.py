@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_words
 
 
 def line_data(n=100, true_a=1.0, true_b=2.0, noise=0.1, seed=42):

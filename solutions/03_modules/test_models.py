@@ -3,6 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_words
 
 
 def line_data(n=100, true_a=1.0, true_b=2.0, noise=0.1, seed=42):
@@ -215,12 +216,12 @@ def test_fit_model_batches_on_device(student):
     x, y = line_data(n=20, seed=9)
     out = student.probe("device_run", seed=6, x=x, y=y)
     device = out["model_device"]
-    where = f"{device} (the grader's stand-in for a GPU)" if device == "meta" else device
+    where = device_words(device)
     if not out["forwards"]:
         # model.forward(x) skips the grader's hook; the layers still ran, so only errors count here.
         expect(out["reached_item"] or (out["bypassed"] and out["error"] is None),
                f"fit_model to train a model that lives on {where}, with x and y given on the CPU",
-               f"it failed before any forward pass: {out['error']}",
+               f"it failed before any forward pass: {out['error']}" if out["error"] else "no forward pass at all",
                fix="x = x.to(device); y = y.to(device) with device = next(model.parameters()).device")
         return
     got = out["forwards"][0]["device"]
@@ -248,7 +249,8 @@ def test_fit_model_matches_gd(student):
 def test_fit_model_targets_on_device(student):
     x, y = line_data(n=20, seed=10)
     out = student.probe("targets_device_run", seed=7, x=x, y=y)
-    expect(out["mismatch"] is None, f"y moved to the model's device ({out['model_device']}) as well as x",
+    where = device_words(out["model_device"])
+    expect(out["mismatch"] is None, f"y moved to the model's device ({where}) as well as x",
            f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's output in the loss",
            fix="y = y.to(device), as for x")
 ### END HIDDEN TESTS

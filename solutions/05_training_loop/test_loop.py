@@ -8,6 +8,7 @@ loader batches of 10 (3 per pass), so every forward pass can be told apart by it
 import numpy as np
 
 from autograder.checks import expect
+from autograder.checks.devices import device_words
 from autograder.checks.training import why_loss_did_not_fall
 
 
@@ -153,16 +154,17 @@ def test_gradients_zeroed(student):
 def test_batches_reach_model_device(student):
     for function in ("validation", "train_loop"):
         out = student.probe("device_run", seed=5, function=function)
-        where = out["model_device"]
+        where = device_words(out["model_device"])
         seen = "cannot be called on meta tensors" in (out["error"] or "")
         expect(out["forwards"], f"{function} to run the model on {where} with batches from CPU loaders",
-               f"it failed before the first forward pass: {out['error']}",
+               f"it failed before the first forward pass: {out['error']}" if out["error"] else "no forward pass at all",
                cause="the loss was read before any model(x) call the grader could see: is the model called as "
                      "model.forward(x)? Call model(x_batch)" if seen else None,
                fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); y_batch = "
                    "y_batch.to(device)")
         got = out["forwards"][0]["device"]
-        expect(got == where, f"{function}: batches moved to the model's device ({where})", f"batches on {got}",
+        expect(got == out["model_device"], f"{function}: batches moved to the model's device ({where})",
+               f"batches on {device_words(got)}",
                fix="move each batch inside the loop: x_batch.to(device), y_batch.to(device)")
 
 
