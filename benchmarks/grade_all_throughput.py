@@ -7,7 +7,9 @@ across its students and times the reference's training on its own process while 
 and the ratio. `--dask` also grades the class on a Dask LocalCluster of 2 workers.
 
 The figures are only as steady as the machine: on a shared machine, compare the ratio of one run, not seconds
-across runs.
+across runs. Before and after grading it prints the machine's own ceiling for this kind of work: a one-thread
+training loop run alone, then in two processes at once (2 × alone / each-of-two is the most any 2-worker grading
+can gain here), and the load average, so a busy or oversubscribed machine shows in the output.
 
 Usage: OMP_NUM_THREADS=1 python benchmarks/grade_all_throughput.py [--count 20] [--exercise 07_iris] [--dask]
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing as mp
 import os
 import shutil
 import tempfile
@@ -39,6 +42,45 @@ def _timed(submissions: Path, settings: Settings, out: Path, **options: object) 
     return seconds
 
 
+def _train(epochs: int, results: mp.Queue) -> None:
+    """One-thread training of a 4-1024-3 MLP on 112 rows (07's timed model's size), timed after a warm-up."""
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    x, y = torch.randn(112, 4), torch.randint(0, 3, (112,))
+    model = torch.nn.Sequential(torch.nn.Linear(4, 1024), torch.nn.ReLU(), torch.nn.Linear(1024, 3))
+    optimizer, loss_fn = torch.optim.SGD(model.parameters(), lr=1e-4), torch.nn.CrossEntropyLoss()
+    for epoch in range(20 + epochs):
+        if epoch == 20:
+            start = time.perf_counter()
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    results.put(time.perf_counter() - start)
+
+
+def _each(processes: int, epochs: int) -> float:
+    """Mean seconds of one training when `processes` run at once."""
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    running = [ctx.Process(target=_train, args=(epochs, results)) for _ in range(processes)]
+    for process in running:
+        process.start()
+    seconds = [results.get() for _ in running]
+    for process in running:
+        process.join()
+    return sum(seconds) / processes
+
+
+def _ceiling(epochs: int = 1000) -> str:
+    alone, two = _each(1, epochs), _each(2, epochs)
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (f"machine ceiling: one-thread training alone {alone:.2f} s, two at once {two:.2f} s each: "
+            f"{2 * alone / two:.2f}x (load average {load})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20)
@@ -53,11 +95,13 @@ def main() -> None:
         for i in range(args.count):
             shutil.copytree(SAMPLE, submissions / f"student{i:03d}", ignore=shutil.ignore_patterns("case.yml"))
         print(f"{args.count} submissions of the sample ({exercises}), {os.cpu_count()} cores", flush=True)
+        print(_ceiling(), flush=True)
         one = _timed(submissions, settings, Path(tmp) / "jobs1", jobs=1)
         print(f"--jobs 1: {one:.1f} s ({one / args.count:.2f} s per submission)", flush=True)
         two = _timed(submissions, settings, Path(tmp) / "jobs2", jobs=2)
         print(f"--jobs 2: {two:.1f} s ({two / args.count:.2f} s per submission)")
         print(f"throughput ratio --jobs 2 / --jobs 1: {one / two:.2f}x")
+        print(_ceiling(), flush=True)
         if args.dask:
             from distributed import LocalCluster
 

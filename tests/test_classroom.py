@@ -361,3 +361,28 @@ def test_a_dask_local_cluster_gives_the_same_results(graded_locally: tuple[Path,
     assert _scores(out) == _scores(graded_locally[0])
     assert (out / "gradebook.csv").read_text() == (graded_locally[0] / "gradebook.csv").read_text()
 
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads the worker's threads from /proc")
+def test_a_grade_all_worker_starts_with_one_blas_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy is imported before the worker's code runs: the one-thread settings must be in its environment at spawn,
+    or OpenBLAS starts a thread per core in every worker, and two workers fight over two cores."""
+    import multiprocessing as mp
+
+    from autograder.classroom.workers import _Worker
+
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    worker = _Worker(mp.get_context("spawn"), tmp_path / "store")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "numpy" not in Path(f"/proc/{worker.process.pid}/maps").read_text():
+            time.sleep(0.1)
+        time.sleep(0.5)
+        environ = Path(f"/proc/{worker.process.pid}/environ").read_bytes().split(b"\0")
+        assert b"OPENBLAS_NUM_THREADS=1" in environ and b"OMP_NUM_THREADS=1" in environ
+        assert len(list(Path(f"/proc/{worker.process.pid}/task").iterdir())) == 1
+        assert "OMP_NUM_THREADS" not in os.environ      # the parent's own environment is left as it was
+    finally:
+        worker.stop()
+        worker.join()

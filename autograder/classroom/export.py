@@ -4,6 +4,8 @@ The roster is the LMS's own gradebook export (or any CSV with its columns) plus 
 student's folder name in the class. Canvas needs `Student, ID, SIS User ID, SIS Login ID, Section`, then one
 column per assignment (its name, or "Name (assignment id)" for an existing one) and a "Points Possible" row;
 Moodle needs one identifier column (email address, username or ID number) and one grade column per grade item.
+Both read UTF-8 with a comma between fields; points are written as plain decimals (at most two places, never in
+exponent form), as both LMSs' own exports write them.
 """
 
 from __future__ import annotations
@@ -74,9 +76,14 @@ def _columns(grades: Grades, assignment: str, per_exercise: bool) -> list[tuple[
     return [(assignment, None, grades.max_total)]
 
 
+def _number(points: float) -> str:
+    """Points as a plain decimal with at most two places: 8, 7.5, 8.33 (never 1e-05 or 8.33333)."""
+    text = f"{points:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def _score(grades: Grades, student: str, exercise: str | None) -> str:
-    points = grades.totals[student] if exercise is None else grades.exercises[student].get(exercise, 0.0)
-    return f"{points:g}"
+    return _number(grades.totals[student] if exercise is None else grades.exercises[student].get(exercise, 0.0))
 
 
 def _write(header: list[str], rows: list[list[str]], grades: Grades, roster: dict[str, dict[str, str]]) -> Export:
@@ -91,7 +98,7 @@ def canvas_csv(grades: Grades, roster: dict[str, dict[str, str]], *, assignment:
                per_exercise: bool = False) -> Export:
     """Canvas's gradebook import CSV for the students on both sides."""
     columns = _columns(grades, assignment, per_exercise)
-    rows = [["    Points Possible", "", "", "", "", *(f"{m:g}" for _, _, m in columns)]]
+    rows = [["    Points Possible", "", "", "", "", *(_number(m) for _, _, m in columns)]]
     for student in sorted(set(grades.totals) & set(roster)):
         person = roster[student]
         rows.append([person[c] for c in CANVAS_IDENTITY] + [_score(grades, student, e) for _, e, _ in columns])

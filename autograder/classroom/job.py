@@ -67,10 +67,12 @@ class Job:
 
 
 _ONE_AT_A_TIME = threading.Lock()  # a multi-threaded (Dask) worker still grades one submission at a time
+ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
 def one_thread() -> None:
     """One torch/BLAS thread in this process (a worker grades one submission at a time)."""
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = "1"
+    os.environ.update(ONE_THREAD)
 
 
 def _refused(settings: Settings, student: Student, reason: str) -> GradeReport:

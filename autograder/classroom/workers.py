@@ -15,8 +15,9 @@ from collections import Counter, deque
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Iterator
+from unittest import mock
 
-from autograder.classroom.job import Job, one_thread, run_job
+from autograder.classroom.job import ONE_THREAD, Job, one_thread, run_job
 from autograder.classroom.store import Outcome, Store
 
 _TRIES = 2
@@ -70,7 +71,8 @@ class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, store_root: Path) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker, args=(child, store_root), name="autograder-grade-all")
-        self.process.start()
+        with mock.patch.dict(os.environ, ONE_THREAD):   # from its first import on (numpy loads before _worker runs)
+            self.process.start()
         child.close()
         self.job: Job | None = None
 
