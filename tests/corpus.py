@@ -180,7 +180,7 @@ def snapshot(folder: Path) -> dict[str, str]:
     return out
 
 
-def processes_with(marker: str, wait: float = 5.0) -> list[str]:
+def processes_with(marker: str, wait: float = 15.0) -> list[str]:
     """'pid: cmdline' of every process whose command line contains marker (waits up to `wait` s for them to go)."""
     end = time.monotonic() + wait
     while True:
