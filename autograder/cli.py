@@ -16,14 +16,14 @@ from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_of_record,
     isolation_option, load_manifest,
 )
-from autograder.grading.engine import close_sessions, grade, select_exercises
+from autograder.judge.engine import close_sessions, grade, select_exercises
 from autograder.notebook.commands import nbgrader_group
 from autograder.reports import hints
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
 from autograder.reports.markdown import write_markdown
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
-from autograder.runner.session import GraderError, Session
+from autograder.judge.session import GraderError, Session
 from autograder.sandbox import SandboxUnavailable
 
 # `check --watch`: re-check once the files have been quiet this long (watchfiles' default is 50 ms; an editor's

@@ -1,3 +1,3 @@
 """Lets `pytest exercises/NN_topic` run the checks: the autograder's pytest plugin, below this folder only."""
 
-from autograder.checks.plugin import pytest_addoption, pytest_configure  # noqa: F401
+from autograder.judge.plugin import pytest_addoption, pytest_configure  # noqa: F401

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks.plugin import OUTPUT_LINES, output_tail
+from autograder.judge.plugin import OUTPUT_LINES, output_tail
 from autograder.course import load_course
 from autograder.generate.markers import strip_solutions
-from autograder.grading.engine import close_sessions, grade
+from autograder.judge.engine import close_sessions, grade
 from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports import hints
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
@@ -225,7 +225,7 @@ def test_a_float_subclass_is_a_float() -> None:
     import numpy as np
     import torch
 
-    from autograder.observe.plain import float_list, number
+    from autograder.inside.observe.plain import float_list, number
 
     class Loss(float):
         pass

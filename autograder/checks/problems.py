@@ -7,7 +7,7 @@ import signal
 from typing import Any
 
 from autograder.checks.mistakes import likely_cause
-from autograder.runner.session import DIED
+from autograder.judge.session import DIED
 
 
 class StudentProblem(Exception):

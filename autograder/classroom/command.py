@@ -17,7 +17,7 @@ from autograder.cli_support import (
     EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_of_record,
     isolation_option, load_manifest, require_extra,
 )
-from autograder.grading.engine import select_exercises
+from autograder.judge.engine import select_exercises
 
 
 @click.command(name="grade-all")

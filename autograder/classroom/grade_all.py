@@ -19,7 +19,7 @@ from autograder.classroom.store import Store
 from autograder.classroom.submitted import FROM_MTIME, read_submitted_at, submission_time
 from autograder.classroom.summary import write_summary
 from autograder.course import load_course
-from autograder.grading.engine import select_exercises
+from autograder.judge.engine import select_exercises
 
 
 @dataclass

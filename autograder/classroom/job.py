@@ -20,7 +20,7 @@ from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
 from autograder.classroom.warm import warm_folder
 from autograder.course import load_course
-from autograder.grading.engine import grade, process_reference, select_exercises
+from autograder.judge.engine import grade, process_reference, select_exercises
 from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html

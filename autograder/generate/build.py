@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from autograder.course import Course, Exercise
-from autograder.probes import PROBE_FILE
+from autograder.contract.probe_files import PROBE_FILE
 
 from .markers import GenerateError, hidden_test_functions, strip_hidden_tests, strip_solutions, test_functions
 from .probe_lint import called_probes, keep_probes, lint
@@ -17,7 +17,7 @@ CONFTEST = "conftest.py"
 CONFTEST_TEXT = (
     '"""Lets `pytest exercises/NN_topic` run the checks: the autograder\'s pytest plugin, below this folder only."""\n'
     "\n"
-    "from autograder.checks.plugin import pytest_addoption, pytest_configure  # noqa: F401\n"
+    "from autograder.judge.plugin import pytest_addoption, pytest_configure  # noqa: F401\n"
 )
 
 

@@ -32,7 +32,7 @@ def build(directory: Path, exercise_names: tuple[str, ...], force: bool, course:
     """Write DIRECTORY/nbgrader_config.py and DIRECTORY/source/<exercise>/<exercise>.ipynb from solutions/."""
     from autograder.cli_support import course_root, load_manifest
     from autograder.generate import GenerateError
-    from autograder.grading.engine import select_exercises
+    from autograder.judge.engine import select_exercises
 
     from .build import BuildRefused, build_course
 

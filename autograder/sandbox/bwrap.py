@@ -23,7 +23,7 @@ NAMESPACE_FLAGS = (
 # --unshare-pid it needs) instead of under bwrap's own init. The kernel drops every signal sent to a namespace's init
 # from inside the namespace unless init handles it, SIGKILL and SIGSTOP always: the fork server cannot be stopped or
 # killed by the children it forks. As init it reaps the orphans it is left with and handles no signal (the fork
-# server does both when it finds itself pid 1: runner/forking.py, runner/server.py). Where bwrap is older, the
+# server does both when it finds itself pid 1: inside/forking.py, inside/server.py). Where bwrap is older, the
 # server runs under bwrap's init, and a child that stops it costs a time limit (charged by the parent's clock).
 
 Mount = tuple[str, Path]  # ("--ro-bind", a host path shown at the same path) or ("--tmpfs", a private scratch folder)

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.runner import codec
-from autograder.runner.preload import Plan
+from autograder.contract import codec
+from autograder.contract.plan import PLAN_VARIABLE, Plan
 from autograder.sandbox import IsolationLevel, Limits, Sandbox
 
 _READY_TIMEOUT = 180.0
@@ -76,7 +76,7 @@ class Session:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
             "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
-            "AUTOGRADER_PRELOAD": json.dumps(self.preload),
+            PLAN_VARIABLE: json.dumps(self.preload),
         }
 
     def start(self) -> None:
@@ -86,7 +86,7 @@ class Session:
         self._workdir = tempfile.mkdtemp(prefix="autograder-")
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
-            [sys.executable, "-m", "autograder.runner.server"],
+            [sys.executable, "-m", "autograder.inside.server"],
             read_only=[package, self.submission], scratch=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()

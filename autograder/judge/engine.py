@@ -14,13 +14,14 @@ from unittest import mock
 
 import pytest
 
-from autograder.checks.plugin import CheckListener, GradingPlugin, GradingSetup
+from autograder.judge.plugin import CheckListener, GradingPlugin, GradingSetup
 from autograder.course import Course, Exercise, load_course
 from autograder.results import CheckResult, ExerciseResult, GradeReport
-from autograder.probes import PROBE_FILE
-from autograder.runner import preload
-from autograder.runner.pool import SharedReference
-from autograder.runner.session import GraderError, Session
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.contract.plan import Plan
+from autograder.judge import planning
+from autograder.judge.pool import SharedReference
+from autograder.judge.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
@@ -115,8 +116,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         test_files[exercise.id] = folder / exercise.id / exercise.test_file
     graded = [e for e in chosen if e.id in test_files]
     compared = [e for e in graded if reference is not None and uses_fixture(test_files[e.id], "reference")]
-    plans = {reference: preload.plan(course_root, compared)} if compared and reference else {}
-    plans[submission] = preload.plan(course_root, graded)  # wins when the submission is the reference
+    plans = {reference: planning.plan(course_root, compared)} if compared and reference else {}
+    plans[submission] = planning.plan(course_root, graded)  # wins when the submission is the reference
     probe_files = [path for path in (test_files[e.id].parent / PROBE_FILE for e in graded) if path.is_file()]
     kept = _keep_warm(sessions, plans, level, limits, probe_files) if sessions is not None else {}
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
@@ -162,7 +163,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                        curves=dict(plugin.curves))
 
 
-def _keep_warm(sessions: dict[Path, Session], plans: dict[Path, preload.Plan], level: IsolationLevel,
+def _keep_warm(sessions: dict[Path, Session], plans: dict[Path, Plan], level: IsolationLevel,
                limits: Limits, probe_files: list[Path]) -> dict[Path, Session]:
     """The sessions in `sessions` for the folders in `plans`, started there when missing."""
     for folder, plan in plans.items():
@@ -197,6 +198,6 @@ def reference_session(course_root: Path, *, isolation: str | None = None, limits
     """A reference-solution sandbox to pass to several grade() calls (close it when done)."""
     course = load_course(course_root / "course.yml")
     session = Session(course_root / "solutions", level=detect_isolation(isolation), limits=limits,
-                      preload=preload.plan(course_root, list(course.exercises)))
+                      preload=planning.plan(course_root, list(course.exercises)))
     session.start()
     return SharedReference(session)

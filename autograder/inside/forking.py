@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.runner import child, codec, warmup
+from autograder.contract import codec
+from autograder.inside import child, warmup
 
 RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
 STACK_FILE = ".stack"  # where a child writes its Python stack when a timeout is about to end it

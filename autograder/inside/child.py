@@ -9,10 +9,10 @@ import types
 from pathlib import Path
 from typing import Any
 
-from autograder.observe.student import (AlreadyTimedOut, ImportFailed, InstrumentsModified, StudentIssue,
+from autograder.inside.observe.student import (AlreadyTimedOut, ImportFailed, InstrumentsModified, StudentIssue,
                                         StudentModule, load_module)
-from autograder.probes import ProbeError, check_result, declared_fields, find_probe, forget_others, is_probe_module
-from autograder.runner import guard
+from autograder.inside.probes import ProbeError, check_result, declared_fields, find_probe, forget_others, is_probe_module
+from autograder.inside import guard
 
 IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")

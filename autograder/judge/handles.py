@@ -8,9 +8,9 @@ from typing import Any
 
 from autograder.checks.problems import StudentProblem, problem_from_response
 from autograder.course.schema import Exercise
-from autograder.probe_results import ResultTypeError, probe_file
-from autograder.runner import codec
-from autograder.runner.session import DIED, GraderError, Session
+from autograder.judge.probe_results import ResultTypeError, probe_file
+from autograder.contract import codec
+from autograder.judge.session import DIED, GraderError, Session
 
 
 BUDGET_FACTOR = 3.0

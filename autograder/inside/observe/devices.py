@@ -6,8 +6,8 @@ from typing import Any
 
 from torch import nn
 
-from autograder.observe.recorders import ForwardRecorder
-from autograder.observe.student import StudentIssue, StudentModule
+from autograder.inside.observe.recorders import ForwardRecorder
+from autograder.inside.observe.student import StudentIssue, StudentModule
 
 
 def probe_device(device: str) -> str:
