@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.course import load_course
-from autograder.contract.probe_files import PROBE_FILE
 from autograder.contract.plan import BASE, TRAINING
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.course import load_course
 from autograder.judge.planning import module_imports, plan
 
 

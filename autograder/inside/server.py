@@ -1,8 +1,7 @@
 """The fork server: runs inside the sandbox, imports torch once, forks a fresh child per probe.
 
-Protocol (length-prefixed frames, see autograder/contract/codec.py) on the process's stdin/stdout:
-the server first sends ``{"ready": ...}``, then answers each request
-``{"probe", "kwargs", "submission", "exercise", "module", "timeout"}`` with one response.
+The protocol on the process's stdin/stdout, every message and field, is declared in autograder/contract/wire.py:
+it reads the probe files' sources, sends Ready, then answers each Request with one Response.
 
 - Each request runs in a fresh child (forking.py), forked one request ahead; it never sees the
   protocol pipes (it closes them right after the fork), and the server makes itself non-dumpable
@@ -23,10 +22,9 @@ import signal
 import sys
 from typing import Any
 
-from autograder.inside import probes
 from autograder.contract import codec
 from autograder.contract.plan import BASE, PLAN_VARIABLE, TRAINING
-from autograder.inside import preload, warmup
+from autograder.inside import preload, probes, warmup
 from autograder.inside.forking import ForkServer
 
 

@@ -14,14 +14,15 @@ from unittest import mock
 
 import pytest
 
-from autograder.judge.plugin import CheckListener, GradingPlugin, GradingSetup
-from autograder.course import Course, Exercise, load_course
-from autograder.results import CheckResult, ExerciseResult, GradeReport
-from autograder.contract.probe_files import PROBE_FILE
 from autograder.contract.plan import Plan
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.course import Exercise, load_course
 from autograder.judge import planning
+from autograder.judge.errors import GraderError
+from autograder.judge.plugin import CheckListener, GradingPlugin, GradingSetup
 from autograder.judge.pool import SharedReference
-from autograder.judge.session import GraderError, Session
+from autograder.judge.session import Session
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
@@ -40,14 +41,6 @@ _PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warning
 # No pytest11 plugin of the environment joins the checks' run (pytest-randomly would reseed and reorder them, a rerun
 # plugin would retry failed checks): only the grading plugin does.
 _NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-
-
-def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
-    """The exercises to grade, in course order; KeyError for an unknown name."""
-    if not names:
-        return list(course.exercises)
-    wanted = {course.exercise(name).id for name in names}
-    return [e for e in course.exercises if e.id in wanted]
 
 
 def uses_fixture(test_file: Path, name: str) -> bool:
@@ -101,7 +94,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     start = time.perf_counter()
     submission = submission.resolve()
     course = load_course(course_root / "course.yml")
-    chosen = select_exercises(course, exercises)
+    chosen = course.select(exercises)
     level = detect_isolation(isolation)
     reference = course_root / "solutions" if tests == "solutions" else None
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}

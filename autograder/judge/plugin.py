@@ -14,15 +14,16 @@ from typing import Any, Iterator, Protocol
 import pytest
 
 from autograder.checks.failures import CheckFailed
-from autograder.judge.handles import ExerciseBudget, ExerciseHandle
 from autograder.checks.problems import StudentProblem
-from autograder.course.schema import Check, Course, Exercise
-from autograder.contract.probe_files import PROBE_FILE
-from autograder.results import CheckResult
-from autograder.judge import planning
 from autograder.contract.plan import Plan
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.course.schema import Check, Course, Exercise
+from autograder.judge import planning
+from autograder.judge.errors import GraderError
+from autograder.judge.handles import ExerciseBudget, ExerciseHandle
 from autograder.judge.pool import SessionPool, SharedReference
-from autograder.judge.session import GraderError, Session
+from autograder.judge.session import Session
+from autograder.results import CheckResult
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"

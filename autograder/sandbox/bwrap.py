@@ -61,8 +61,8 @@ def gpu_mounts(dev: Path = Path("/dev")) -> list[str]:
 @lru_cache(maxsize=8)
 def interpreter_roots(python: str) -> tuple[Path, ...]:
     """sys.prefix and sys.base_prefix of ``python``, as given and with symlinks resolved."""
-    probe = "import sys; print(sys.prefix); print(sys.base_prefix)"
-    out = subprocess.run([python, "-I", "-c", probe], env={}, capture_output=True, text=True,
+    script = "import sys; print(sys.prefix); print(sys.base_prefix)"
+    out = subprocess.run([python, "-I", "-c", script], env={}, capture_output=True, text=True,
                          check=True, timeout=60).stdout
     roots = [Path(line) for line in out.splitlines() if line]
     return tuple(dict.fromkeys(roots + [root.resolve() for root in roots]))

@@ -20,7 +20,8 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from autograder.inside.observe.devices import probe_device
 from autograder.inside.observe.plain import float_list, state_dict, to_numpy
-from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder, Stop
+from autograder.inside.observe.recorders import (ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder,
+                                                Stop)
 from autograder.inside.observe.student import StudentModule
 from autograder.inside.probes import probe
 
