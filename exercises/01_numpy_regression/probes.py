@@ -1,3 +1,4 @@
+# Generated from solutions/01_numpy_regression/probes.py by `autograder generate`: edit there.
 """Probes for 01_numpy_regression (regression.py).
 
 The parent owns the data: it sends numpy arrays in, and the probes send back what the

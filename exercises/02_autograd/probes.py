@@ -1,3 +1,4 @@
+# Generated from solutions/02_autograd/probes.py by `autograder generate`: edit there.
 """Probes for 02_autograd (autograd_basics.py).
 
 The parent sends the data (numpy arrays); the probes build the tensors the student's

@@ -1,3 +1,4 @@
+# Generated from solutions/03_modules/probes.py by `autograder generate`: edit there.
 """Probes for 03_modules (models.py).
 
 The grader builds the models, optimizers, loss functions and data the student's code

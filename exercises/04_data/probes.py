@@ -1,3 +1,4 @@
+# Generated from solutions/04_data/probes.py by `autograder generate`: edit there.
 """Probes for 04_data (data.py).
 
 The data the grader hands to ``make_loaders`` carries each row's index in its value

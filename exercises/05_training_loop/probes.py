@@ -1,3 +1,4 @@
+# Generated from solutions/05_training_loop/probes.py by `autograder generate`: edit there.
 """Probes for 05_training_loop (loop.py).
 
 The grader owns the model, the optimizer, the loaders and the loss function. Its training

@@ -1,3 +1,4 @@
+# Generated from solutions/06_checkpoint/probes.py by `autograder generate`: edit there.
 """Probes for 06_checkpoint (checkpoint.py).
 
 Checkpoint files are written and read only here, in the sandboxed child: the parent

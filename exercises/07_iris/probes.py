@@ -1,3 +1,4 @@
+# Generated from solutions/07_iris/probes.py by `autograder generate`: edit there.
 """Probes for 07_iris (iris.py)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Generated from solutions/08_iris_loaders/probes.py by `autograder generate`: edit there.
 """Probes for 08_iris_loaders (iris_data.py)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Generated from solutions/09_autoencoder/probes.py by `autograder generate`: edit there.
 """Probes for 09_autoencoder (autoencoder.py).
 
 The grader owns the digits, the loaders and, for the training checks, the model: a 64-16-4-16-64
