@@ -104,8 +104,8 @@ class Request(TypedDict):
     probe: str  # the probe's function name in the probe file
     probes: str  # the probe file's absolute path (loaded from the text sent in Sources)
     kwargs: dict[str, Any]  # the probe's keyword arguments, `device` always among them
-    exercise: str  # the exercise's folder, e.g. "07_iris"
-    module: str  # the student's module file in it, e.g. "iris.py"
+    exercise: str  # the exercise's folder, NN_topic
+    module: str  # the student's module file in it (the exercise's `module` in course.yml)
     timeout: float  # seconds the child may run (the server's limit; the judge waits a backstop longer)
     seed: int  # every generator (random, numpy, torch) is seeded with it before the probe runs
     timed_out: NotRequired[dict[str, float]]  # functions that timed out earlier in the exercise: name -> limit
