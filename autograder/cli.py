@@ -16,14 +16,15 @@ from autograder.cli_support import (
     EXIT_BELOW_THRESHOLD, EXIT_GRADER_ERROR, course_option, course_root, device_option, isolation_of_record,
     isolation_option, load_manifest,
 )
-from autograder.grading.engine import close_sessions, grade, select_exercises
+from autograder import hints_seen
+from autograder.judge.engine import close_sessions, grade
+from autograder.judge.errors import GraderError
+from autograder.judge.session import Session
 from autograder.notebook.commands import nbgrader_group
-from autograder.reports import hints
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
 from autograder.reports.markdown import write_markdown
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
-from autograder.runner.session import GraderError, Session
 from autograder.sandbox import SandboxUnavailable
 
 # `check --watch`: re-check once the files have been quiet this long (watchfiles' default is 50 ms; an editor's
@@ -60,7 +61,7 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
     root = course_root(course)
     spec = load_manifest(root)
     try:
-        exercises = select_exercises(spec, [exercise] if exercise else None)
+        exercises = spec.select([exercise] if exercise else None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
     console = make_console()
@@ -80,10 +81,10 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
         if pending is None:
             return True
         if show_hint:
-            shown = hints.all_hints(pending) if show_hint == "all" else hints.next_hint(folder, pending)
+            shown = hints_seen.all_hints(pending) if show_hint == "all" else hints_seen.next_hint(folder, pending)
             print_hints(console, pending, shown)
         elif pending.hints:
-            seen = hints.shown(folder, pending)
+            seen = hints_seen.shown(folder, pending)
             console.print(Text(f"next: {pending.id} — `autograder check {pending.id} --hint` shows hint "
                                f"{min(seen + 1, len(pending.hints))} of {len(pending.hints)}"))
         return False
@@ -133,7 +134,7 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
         raise click.UsageError(f"{root} has no solutions/: grading with the hidden checks needs the instructor's "
                                "kit. To run the visible checks on your exercises, use `autograder check`.")
     try:
-        select_exercises(spec, list(exercise_names) or None)
+        spec.select(list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
     isolation = isolation_of_record(isolation)

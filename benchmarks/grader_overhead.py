@@ -31,7 +31,8 @@ import sys, time
 start = time.perf_counter()
 import torch
 torch.set_num_threads(1)
-from autograder.runner import child, codec, guard
+from autograder.contract import codec
+from autograder.inside import child, guard
 bare = type("Bare", (), {"refused": staticmethod(list), "changes": staticmethod(list)})()
 guard.install = lambda root, **_: bare  # bare: no audit hook (each call would add one) and nothing hidden
 guard.hide_grader_modules = lambda: None
@@ -47,8 +48,8 @@ def main() -> None:
     parser.add_argument("--exercise", action="append", help="limit to these exercises")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from autograder.grading.engine import grade
-    from autograder.runner import codec
+    from autograder.judge.engine import grade
+    from autograder.contract import codec
 
     start = time.perf_counter()
     report = grade(ROOT / "solutions", ROOT, exercises=args.exercise)

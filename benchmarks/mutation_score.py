@@ -275,7 +275,7 @@ def _start_worker() -> None:
     global _reference
     import atexit
 
-    from autograder.grading.engine import reference_session
+    from autograder.judge.engine import reference_session
 
     _reference = reference_session(ROOT)
     atexit.register(_reference.close)
@@ -284,7 +284,7 @@ def _start_worker() -> None:
 def grade_mutant(mutant: Mutant, check_timeout: float) -> tuple[str, list[str]]:
     """'killed' | 'survived' | 'timeout', and the checks that failed (with the first words of the message)."""
     from autograder.course import load_course
-    from autograder.grading.engine import grade
+    from autograder.judge.engine import grade
 
     exercise = load_course(ROOT / "course.yml").exercise(mutant.exercise)
     skip = (exercise.timing.check,) if exercise.timing and not mutant.timing else ()

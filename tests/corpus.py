@@ -52,9 +52,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autograder.course import load_course
-from autograder.grading.engine import grade, reference_session
+from autograder.judge.engine import grade, reference_session
 from autograder.results import GradeReport
-from autograder.runner.session import Session
+from autograder.judge.session import Session
 from autograder.sandbox import SandboxUnavailable, detect_isolation
 
 ROOT = Path(__file__).resolve().parents[1]

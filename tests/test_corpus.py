@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks.plugin import GradingPlugin, GradingSetup
+from autograder.judge.plugin import GradingPlugin, GradingSetup
 from autograder.course import load_course
-from autograder.grading.engine import _PYTEST_ARGS
-from autograder.probes import PROBE_FILE
-from autograder.runner.preload import plan
+from autograder.judge.engine import _PYTEST_ARGS
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.judge.planning import plan
 from autograder.sandbox import detect_isolation
 
 from corpus import ROOT, CaseError, Patch, WarmSandboxes, case_names, check_case, load_case, materialize

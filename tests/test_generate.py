@@ -64,8 +64,10 @@ def test_stub_keeps_everything_outside_the_regions(root: Path, course: Course) -
         "return math.fabs(self.count)",
     ):
         assert kept in stub
-    # byte for byte: the stub is the solution with each region collapsed to one line
-    solution_lines, stub_lines = solution.splitlines(), stub.splitlines()
+    # byte for byte: the stub is the banner naming its source, then the solution with each region collapsed to one line
+    banner, *stub_lines = stub.splitlines()
+    assert banner.startswith("# Generated from solutions/01_basics/basics.py by `autograder generate`"), banner
+    solution_lines = solution.splitlines()
     assert [line for line in stub_lines if "NotImplementedError" not in line] == [
         line
         for line in solution_lines
@@ -167,6 +169,7 @@ def test_hidden_tests_are_stripped(root: Path, course: Course) -> None:
     assert "HIDDEN" not in basics and "test_add_negative" not in basics
     assert "\n\n\n\n" not in basics
     assert basics == (
+        "# Generated from solutions/01_basics/test_basics.py by `autograder generate`: edit there.\n"
         "from basics import Counter, add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n\n\n"
         "def test_counter_step():\n    counter = Counter()\n    assert counter.step() == 1\n"
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grading.engine import grade
+from autograder.judge.engine import grade
 from tests.conftest import reference_source
 
 pytestmark = pytest.mark.slow

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from autograder.contract.plan import BASE, TRAINING
+from autograder.contract.probe_files import PROBE_FILE
 from autograder.course import load_course
-from autograder.probes import PROBE_FILE
-from autograder.runner.preload import BASE, TRAINING, module_imports, plan
+from autograder.judge.planning import module_imports, plan
 
 
 def test_module_imports_keeps_installed_absolute_imports_only(tmp_path: Path) -> None:

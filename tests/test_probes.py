@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from autograder.generate.probe_lint import keep_probes, lint
-from autograder.runner import child
+from autograder.inside import child
 
 PROBES = textwrap.dedent('''
     from __future__ import annotations
 
     from typing_extensions import NotRequired, TypedDict
 
-    from autograder.probes import probe
+    from autograder.inside.probes import probe
 
 
     class Doubled(TypedDict):
@@ -124,13 +124,13 @@ def test_the_parent_holds_a_result_to_its_declared_type_field_by_field() -> None
     """What comes back from a sandbox is checked against the probe's TypedDict, read from the probe file's source."""
     import numpy as np
 
-    from autograder.probe_results import ProbeFile, ResultTypeError
+    from autograder.judge.probe_results import ProbeFile, ResultTypeError
 
     declared = ProbeFile.parse(textwrap.dedent('''
         from typing import Any
         import numpy as np
         from typing_extensions import NotRequired, TypedDict
-        from autograder.probes import probe
+        from autograder.inside.probes import probe
 
 
         class Call(TypedDict):

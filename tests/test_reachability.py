@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.runner.session import Session
+from autograder.judge.session import Session
 from autograder.sandbox import Limits, detect_isolation
 
 HERE = Path(__file__).parent / "reach"

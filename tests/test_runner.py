@@ -10,7 +10,7 @@ import pytest
 
 from autograder.checks.mistakes import likely_cause
 from autograder.checks.problems import problem_from_response
-from autograder.runner import codec
+from autograder.contract import codec
 
 
 def test_codec_round_trips_plain_data_and_arrays() -> None:
@@ -114,8 +114,8 @@ attempt("gc.get_objects", gc.get_objects)
 attempt("sys._getframe", lambda: sys._getframe(0))
 attempt("tb_frame", frame_from_traceback)
 attempt("inspect.stack", inspect.stack)
-attempt("import_module", lambda: importlib.import_module("autograder.observe.recorders"))
-attempt("import", lambda: exec("import autograder.observe.recorders"))
+attempt("import_module", lambda: importlib.import_module("autograder.inside.observe.recorders"))
+attempt("import", lambda: exec("import autograder.inside.observe.recorders"))
 attempt("pytest", lambda: __import__("pytest"))
 attempt("ctypes", lambda: ctypes.c_int.from_address(id(1)))
 attempt("__code__", lambda: setattr(json.dumps, "__code__", own.__code__))
@@ -171,8 +171,8 @@ def lstat_lies():
 
 
 leaked = []
-attempt("a str of its own", lambda: __import__(Sneaky("autograder.runner.guard")))
-attempt("a str of its own, for import_module", lambda: importlib.import_module(Sneaky("autograder.runner.guard")))
+attempt("a str of its own", lambda: __import__(Sneaky("autograder.inside.guard")))
+attempt("a str of its own, for import_module", lambda: importlib.import_module(Sneaky("autograder.inside.guard")))
 attempt("a path of its own", lambda: open(OwnPath(), "rb"))
 attempt("os.lstat replaced", lstat_lies)
 '''
@@ -233,7 +233,7 @@ from pathlib import Path
 
 import torch._dynamo  # the fork server has it imported before any child exists
 
-from autograder.runner import guard
+from autograder.inside import guard
 
 root = Path(sys.argv[1])
 guarded = guard.install(root)
@@ -278,8 +278,8 @@ def test_recorder_hooks_are_sealed_and_notice_being_taken_out_of_torchs_registry
     import torch
     from torch.nn.modules import module as hooks
 
-    from autograder.observe.recorders import ForwardRecorder
-    from autograder.observe.student import InstrumentsModified
+    from autograder.inside.observe.recorders import ForwardRecorder
+    from autograder.inside.observe.student import InstrumentsModified
 
     model = torch.nn.Linear(2, 1)
     with ForwardRecorder(model) as added:
@@ -301,8 +301,8 @@ def test_the_forward_recorder_observes_effects_not_flags_sampled_before_the_stud
     train mode during an eval-mode call, show in the record; hooks or a forward put on the grader's model fail."""
     import torch
 
-    from autograder.observe.recorders import ForwardRecorder
-    from autograder.observe.student import InstrumentsModified
+    from autograder.inside.observe.recorders import ForwardRecorder
+    from autograder.inside.observe.student import InstrumentsModified
 
     model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.Dropout(0.5), torch.nn.Linear(4, 1))
     model.eval()
@@ -347,8 +347,8 @@ def test_the_forward_recorder_observes_effects_not_flags_sampled_before_the_stud
 def test_a_loss_recorder_hands_the_students_code_a_torch_loss_that_records_every_call() -> None:
     import torch
 
-    from autograder.observe.recorders import LossRecorder, Stop
-    from autograder.observe.student import InstrumentsModified
+    from autograder.inside.observe.recorders import LossRecorder, Stop
+    from autograder.inside.observe.student import InstrumentsModified
 
     losses = LossRecorder()
     assert type(losses.loss_fn) is torch.nn.MSELoss  # nothing of the grader's class or module to reach
@@ -375,7 +375,7 @@ def test_the_child_notices_torch_and_its_hook_registries_changed_during_a_probe(
     import torch
     from torch.nn.modules import module as hooks
 
-    from autograder.runner.child import Instruments
+    from autograder.inside.child import Instruments
 
     before = Instruments()
     assert before.changes() == []
@@ -404,7 +404,7 @@ def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_array
     arrays as `[0. 1. 2. ... 1997. 1998. 1999.]`) are two requests."""
     from types import SimpleNamespace
 
-    from autograder.checks.handles import ExerciseHandle
+    from autograder.judge.handles import ExerciseHandle
     from autograder.course.schema import Check, Exercise
 
     sent: list[dict] = []
@@ -416,7 +416,7 @@ def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_array
     exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"],
                         checks=[Check(id="c", title="c", points=1)])
     probes = tmp_path / "probes.py"
-    probes.write_text("from autograder.probes import probe\n\n\n@probe\ndef p(student, *, device, x) -> float:\n"
+    probes.write_text("from autograder.inside.probes import probe\n\n\n@probe\ndef p(student, *, device, x) -> float:\n"
                       "    return float(x.sum())\n")
     handle = ExerciseHandle(SimpleNamespace(run=run), exercise, probes, "cpu",  # type: ignore[arg-type]
                             label="reference", memo={})
@@ -433,7 +433,7 @@ def test_the_reference_memo_tells_requests_apart_by_every_element_of_their_array
 # --- what a hang costs --------------------------------------------------------------------------------------
 
 def test_an_exercise_budget_charges_hangs_and_remembers_what_timed_out() -> None:
-    from autograder.checks.handles import BUDGET_FACTOR, ExerciseBudget
+    from autograder.judge.handles import BUDGET_FACTOR, ExerciseBudget
 
     budget = ExerciseBudget(limit=10)
     budget.charge({"status": "ok", "duration": 0.1, "elapsed": 2.0})  # the parent's clock counts, not the sandbox's
@@ -452,7 +452,7 @@ def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limi
     and once the budget is spent the exercise's later probes are not run, with a message that says why."""
     from types import SimpleNamespace
 
-    from autograder.checks.handles import ExerciseBudget, ExerciseHandle
+    from autograder.judge.handles import ExerciseBudget, ExerciseHandle
     from autograder.checks.problems import StudentProblem
     from autograder.course.schema import Check, Exercise
 
@@ -464,7 +464,7 @@ def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limi
     death = {"status": "server_died", "died": "killed", "elapsed": 0.2, "limit": 5.0}
     answers = iter([{"status": "ok", "value": 1, "duration": 0.0, "elapsed": 0.1}, death, death])
     probes = tmp_path / "probes.py"
-    probes.write_text("from autograder.probes import probe\n\n\n@probe\ndef p(student, *, device) -> int:\n"
+    probes.write_text("from autograder.inside.probes import probe\n\n\n@probe\ndef p(student, *, device) -> int:\n"
                       "    return 1\n")
     sent: list[dict] = []
     exercise = Exercise(id="01_topic", title="t", module="topic.py", goals=["g"], timeout=5,
@@ -484,8 +484,8 @@ def test_a_server_that_died_running_a_probe_costs_that_probe_its_whole_time_limi
 def test_a_function_that_timed_out_fails_at_once_also_when_the_students_code_calls_it() -> None:
     import types
 
-    from autograder.observe.student import AlreadyTimedOut
-    from autograder.runner.child import _skip_timed_out
+    from autograder.inside.observe.student import AlreadyTimedOut
+    from autograder.inside.child import _skip_timed_out
 
     module = types.ModuleType("iris")
     exec("def train(model):\n    while True:\n        pass\n\n\ndef fit(model):\n    return train(model)\n",

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from autograder.checks.plugin import OUTPUT_LINES, output_tail
+from autograder import hints_seen
 from autograder.course import load_course
 from autograder.generate.markers import strip_solutions
-from autograder.grading.engine import close_sessions, grade
-from autograder.results import CheckResult, ExerciseResult, GradeReport
-from autograder.reports import hints
+from autograder.judge.engine import close_sessions, grade
+from autograder.judge.plugin import OUTPUT_LINES, output_tail
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 
 BRACKETS = "x[index], then x[idx[n_train:]] and y[idx[n_train:]], not [1, 2]"
 
@@ -52,7 +52,7 @@ def test_text_from_the_course_checks_and_student_output_prints_as_written(course
     assert printed.count(BRACKETS) == 3, printed
     exercise = _course(course_root).exercise("07_iris").model_copy(update={"hints": [f"use {BRACKETS}"]})
     out = io.StringIO()
-    print_hints(make_console(out), exercise, hints.all_hints(exercise))
+    print_hints(make_console(out), exercise, hints_seen.all_hints(exercise))
     assert f"use {BRACKETS}" in out.getvalue()
     out = io.StringIO()
     print_grade(GradeReport(f"sub[{BRACKETS}]", [ExerciseResult("07_iris", f"t {BRACKETS}", [failed])], "cpu", "p"),
@@ -104,14 +104,14 @@ def test_output_tail_keeps_the_last_lines_and_cuts_long_ones() -> None:
 def test_hints_are_shown_one_at_a_time_and_remembered(course_root: Path, tmp_path: Path) -> None:
     exercise = _course(course_root).exercise("07_iris")
     assert len(exercise.hints) >= 2
-    shown = [hints.next_hint(tmp_path, exercise) for _ in range(len(exercise.hints) + 1)]
+    shown = [hints_seen.next_hint(tmp_path, exercise) for _ in range(len(exercise.hints) + 1)]
     assert [s[0][0] for s in shown] == [*range(1, len(exercise.hints) + 1), len(exercise.hints)]
     assert shown[0][0][1] == exercise.hints[0]
-    assert json.loads((tmp_path / hints.STATE_FILE).read_text()) == {"07_iris": len(exercise.hints)}
-    assert hints.shown(tmp_path, _course(course_root).exercise("01_numpy_regression")) == 0
-    assert [n for n, _ in hints.all_hints(exercise)] == list(range(1, len(exercise.hints) + 1))
-    (tmp_path / hints.STATE_FILE).write_text("not json")
-    assert hints.next_hint(tmp_path, exercise)[0][0] == 1
+    assert json.loads((tmp_path / hints_seen.STATE_FILE).read_text()) == {"07_iris": len(exercise.hints)}
+    assert hints_seen.shown(tmp_path, _course(course_root).exercise("01_numpy_regression")) == 0
+    assert [n for n, _ in hints_seen.all_hints(exercise)] == list(range(1, len(exercise.hints) + 1))
+    (tmp_path / hints_seen.STATE_FILE).write_text("not json")
+    assert hints_seen.next_hint(tmp_path, exercise)[0][0] == 1
 
 
 def test_no_hint_is_the_solution_verbatim(course_root: Path) -> None:
@@ -225,7 +225,7 @@ def test_a_float_subclass_is_a_float() -> None:
     import numpy as np
     import torch
 
-    from autograder.observe.plain import float_list, number
+    from autograder.inside.observe.plain import float_list, number
 
     class Loss(float):
         pass

@@ -7,7 +7,7 @@ import signal
 from typing import Any
 
 from autograder.checks.mistakes import likely_cause
-from autograder.runner.session import DIED
+from autograder.contract.wire import Died, Failure, Response, Status
 
 
 class StudentProblem(Exception):
@@ -43,16 +43,16 @@ def _is_stub(message: str, where: dict[str, Any] | None) -> bool:
     return "not implemented yet" in message or code.startswith("raise NotImplementedError")
 
 
-def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> StudentProblem:
+def problem_from_response(response: Response, *, memory_mb: int) -> StudentProblem:
     """The StudentProblem for a non-ok response from the fork server."""
     status = response.get("status")
-    if status == "timeout":
+    if status == Status.TIMEOUT:
         subject = f"`{response['calling']}` " if response.get("calling") else ""
         return StudentProblem("timeout", f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
                                          "loop, or for far more epochs or work than the function was asked to do")
-    if status == "memory":
+    if status == Status.MEMORY:
         return StudentProblem("memory", f"ran out of memory (limit {memory_mb} MiB)")
-    if status == "signal":
+    if status == Status.SIGNAL:
         name = _signal_name(response["signal"])
         if name == "SIGKILL":
             return StudentProblem("memory", f"was killed (SIGKILL), most likely for using more than the "
@@ -60,40 +60,41 @@ def problem_from_response(response: dict[str, Any], *, memory_mb: int) -> Studen
         if name == "SIGXCPU":
             return StudentProblem("timeout", "used up its CPU time limit")
         return StudentProblem("crashed", f"the process running your code crashed ({name})")
-    if status == "no_result":
+    if status == Status.NO_RESULT:
         code = response.get("exit_code")
         return StudentProblem("no_result", f"the process running your code ended before returning a result "
                                            f"(exit code {code}): do not call os._exit() or exit() in your module")
-    if status == "server_died":
+    if status == Status.SERVER_DIED:
         ended = ("stopped answering (nothing came back in its time limit of "
-                 f"{float(response.get('limit') or 0):.0f} s and more)" if response.get(DIED) == "stopped" else "ended")
+                 f"{float(response.get('limit') or 0):.0f} s and more)" if response.get("died") == Died.STOPPED else "ended")
         return StudentProblem("timeout", f"the grader's process that runs your code {ended}: your code stopped or "
                                          "killed it (a signal such as os.kill(os.getppid(), ...)), or crashed the "
                                          "sandbox. Never send signals to processes your code did not start; this "
                                          "counts as a time-out for this exercise")
-    if status != "error":
+    if status != Status.ERROR:
         return StudentProblem("crashed", f"unexpected response from the sandbox: {status!r}")
-    kind = response.get("kind", "exception")
+    kind = response.get("kind", Failure.EXCEPTION)
     where = _where(response.get("where"))
     message = response.get("message", "")
     calling = response.get("calling")
-    if kind == "not_implemented" and not _is_stub(message, response.get("where")):
-        kind = "exception"  # a NotImplementedError from a library (torch's "Cannot copy out of meta tensor"), not a stub
-    if kind == "not_implemented":
+    if kind == Failure.NOT_IMPLEMENTED and not _is_stub(message, response.get("where")):
+        kind = Failure.EXCEPTION  # a NotImplementedError from a library (torch's "Cannot copy out of meta tensor"), not a stub
+    if kind == Failure.NOT_IMPLEMENTED:
         loc = response.get("where") or {}
         stub = re.match(r"([\w.]+): not implemented yet", message)
         func = stub.group(1) if stub else loc.get("function") or calling or "this function"
         return StudentProblem(kind, f"not implemented yet: `{func}` in {loc.get('file')} (line {loc.get('line')}) "
                                     "still raises NotImplementedError. Replace that line with your code.",
                               function=func)
-    if kind in ("missing", "missing_file", "signature", "bad_return", "skipped", "tampered"):
+    if kind in (Failure.MISSING, Failure.MISSING_FILE, Failure.SIGNATURE, Failure.BAD_RETURN, Failure.SKIPPED,
+                Failure.TAMPERED):
         return StudentProblem(kind, message)
-    if kind == "import_error":
+    if kind == Failure.IMPORT_ERROR:
         return StudentProblem(kind, f"your module could not be imported: {response.get('exc_type')}: {message}"
                                     + (f" ({where})" if where else ""))
-    if kind == "memory":
+    if kind == Failure.MEMORY:
         return StudentProblem(kind, f"ran out of memory (limit {memory_mb} MiB): {message}")
-    if kind == "exit":
+    if kind == Failure.EXIT:
         return StudentProblem(kind, f"your code called exit ({message}): a function must return its result, "
                                     "not end the program")
     subject = f"`{calling}`" if calling else "your code"

@@ -17,7 +17,6 @@ from autograder.cli_support import (
     EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_of_record,
     isolation_option, load_manifest, require_extra,
 )
-from autograder.grading.engine import select_exercises
 
 
 @click.command(name="grade-all")
@@ -61,7 +60,7 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regr
         require_extra("copydetect", "similarity", "grade-all --similarity")
     root = course_root(course)
     try:
-        select_exercises(load_manifest(root), list(exercise_names) or None)
+        load_manifest(root).select(list(exercise_names) or None)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
     settings = Settings(root, tuple(exercise_names), device, timeout, isolation_of_record(isolation),

@@ -14,12 +14,11 @@ from autograder.classroom.discover import discover, student_hash
 from autograder.classroom.gradebook import write_gradebook
 from autograder.classroom.job import Job, Settings
 from autograder.classroom.regrade import keep_previous, write_course_digest, write_regrade
-from autograder.classroom.workers import run_local
 from autograder.classroom.store import Store
 from autograder.classroom.submitted import FROM_MTIME, read_submitted_at, submission_time
 from autograder.classroom.summary import write_summary
+from autograder.classroom.workers import run_local
 from autograder.course import load_course
-from autograder.grading.engine import select_exercises
 
 
 @dataclass
@@ -56,7 +55,7 @@ def grade_all(submissions: Path, settings: Settings, out: Path, *, jobs: int = 1
     previous = keep_previous(out) if regrade else None
     force = force or regrade
     course = load_course(settings.course_root / "course.yml")
-    exercises = [e.id for e in select_exercises(course, list(settings.exercises) or None)]
+    exercises = [e.id for e in course.select(list(settings.exercises) or None)]
     timed = course.deadline is not None or any(course.exercise(e).deadline for e in exercises)
     times = read_submitted_at(submitted_at, course.timezone) if timed and submitted_at else {}
     students = discover(submissions, out / "unpacked")

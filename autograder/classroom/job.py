@@ -20,11 +20,11 @@ from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
 from autograder.classroom.warm import warm_folder
 from autograder.course import load_course
-from autograder.grading.engine import grade, process_reference, select_exercises
-from autograder.results import CheckResult, ExerciseResult, GradeReport
+from autograder.judge.engine import grade, process_reference
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade
+from autograder.results import CheckResult, ExerciseResult, GradeReport
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ def _refused(settings: Settings, student: Student, reason: str) -> GradeReport:
     course = load_course(settings.course_root / "course.yml")
     exercises = [ExerciseResult(e.id, e.title, [CheckResult(e.id, c.id, c.title, c.points, "failed", reason,
                                                             c.visibility, c.hint) for c in e.checks])
-                 for e in select_exercises(course, list(settings.exercises) or None)]
+                 for e in course.select(list(settings.exercises) or None)]
     return GradeReport(submission=str(student.source), exercises=exercises, device="-", isolation="not run",
                        isolation_level="none")
 

@@ -13,9 +13,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from autograder.grading.engine import close_sessions
-from autograder.runner.pool import SharedReference
-from autograder.runner.session import Session
+from autograder.judge.engine import close_sessions
+from autograder.judge.pool import SharedReference
+from autograder.judge.session import Session
 
 
 class WarmFolder:

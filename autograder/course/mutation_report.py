@@ -7,8 +7,8 @@ import hashlib
 import re
 from pathlib import Path
 
+from autograder.contract.probe_files import PROBE_FILE
 from autograder.course.schema import Exercise
-from autograder.probes import PROBE_FILE
 
 REPORT_FILE = "mutation.md"
 _DIGEST_LINE = re.compile(r"^checks digest: `sha256:([0-9a-f]{64})`", re.MULTILINE)

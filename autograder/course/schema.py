@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from autograder.contract.wire import DEFAULT_TIMEOUT
+
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 
@@ -102,7 +104,7 @@ class Exercise(_Strict):
     module: str
     goals: list[Text] = Field(min_length=1)
     hints: list[Text] = []
-    timeout: float = Field(60, gt=0)
+    timeout: float = Field(DEFAULT_TIMEOUT, gt=0)
     timing: Timing | None = None
     checks: list[Check] = Field(min_length=1)
     demos: list[Demo] = []
@@ -219,6 +221,13 @@ class Course(_Strict):
                 return exercise
         known = ", ".join(exercise.id for exercise in self.exercises)
         raise KeyError(f"no exercise '{exercise_id}' in course.yml (exercises: {known})")
+
+    def select(self, names: list[str] | None) -> list[Exercise]:
+        """The exercises named (all of them when none are), in course order; KeyError for an unknown name."""
+        if not names:
+            return list(self.exercises)
+        wanted = {self.exercise(name).id for name in names}
+        return [e for e in self.exercises if e.id in wanted]
 
 
 def _reject_duplicates(ids: list[str], what: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from autograder.probe_results import ProbeFile
+from autograder.judge.probe_results import ProbeFile
 
 
 @dataclass(frozen=True)

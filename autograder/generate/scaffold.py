@@ -49,9 +49,9 @@ import numpy as np
 import torch
 from typing_extensions import TypedDict
 
-from autograder.observe.plain import describe, to_numpy
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.plain import describe, to_numpy
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 
 class DoubleRun(TypedDict):

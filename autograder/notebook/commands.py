@@ -32,14 +32,13 @@ def build(directory: Path, exercise_names: tuple[str, ...], force: bool, course:
     """Write DIRECTORY/nbgrader_config.py and DIRECTORY/source/<exercise>/<exercise>.ipynb from solutions/."""
     from autograder.cli_support import course_root, load_manifest
     from autograder.generate import GenerateError
-    from autograder.grading.engine import select_exercises
 
     from .build import BuildRefused, build_course
 
     root = course_root(course)
     spec = load_manifest(root)
     try:
-        chosen = select_exercises(spec, list(exercise_names) or None)
+        chosen = spec.select(list(exercise_names) or None)
         written = build_course(root, spec, directory, exercises=chosen, force=force)
     except KeyError as exc:
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None

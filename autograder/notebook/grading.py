@@ -10,9 +10,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from autograder.contract.probe_files import PROBE_FILE
 from autograder.course import find_course_root, load_course
-from autograder.grading.engine import grade, process_reference
-from autograder.probes import PROBE_FILE
+from autograder.judge.engine import grade, process_reference
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module

@@ -23,7 +23,7 @@ NAMESPACE_FLAGS = (
 # --unshare-pid it needs) instead of under bwrap's own init. The kernel drops every signal sent to a namespace's init
 # from inside the namespace unless init handles it, SIGKILL and SIGSTOP always: the fork server cannot be stopped or
 # killed by the children it forks. As init it reaps the orphans it is left with and handles no signal (the fork
-# server does both when it finds itself pid 1: runner/forking.py, runner/server.py). Where bwrap is older, the
+# server does both when it finds itself pid 1: inside/forking.py, inside/server.py). Where bwrap is older, the
 # server runs under bwrap's init, and a child that stops it costs a time limit (charged by the parent's clock).
 
 Mount = tuple[str, Path]  # ("--ro-bind", a host path shown at the same path) or ("--tmpfs", a private scratch folder)
@@ -61,8 +61,8 @@ def gpu_mounts(dev: Path = Path("/dev")) -> list[str]:
 @lru_cache(maxsize=8)
 def interpreter_roots(python: str) -> tuple[Path, ...]:
     """sys.prefix and sys.base_prefix of ``python``, as given and with symlinks resolved."""
-    probe = "import sys; print(sys.prefix); print(sys.base_prefix)"
-    out = subprocess.run([python, "-I", "-c", probe], env={}, capture_output=True, text=True,
+    script = "import sys; print(sys.prefix); print(sys.base_prefix)"
+    out = subprocess.run([python, "-I", "-c", script], env={}, capture_output=True, text=True,
                          check=True, timeout=60).stdout
     roots = [Path(line) for line in out.splitlines() if line]
     return tuple(dict.fromkeys(roots + [root.resolve() for root in roots]))

@@ -1,4 +1,4 @@
-"""Probe once which isolation this machine offers and describe it."""
+"""Check once which isolation this machine offers (a trial run of bubblewrap, a trial cgroup) and describe it."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from .limits import Limits
 
 ENV_VAR = "AUTOGRADER_ISOLATION"
 LEVEL_NAMES = ("bwrap", "process")
-PROBE_TIMEOUT_SECONDS = 30
+TRIAL_TIMEOUT_SECONDS = 30
 
 
 class SandboxUnavailable(RuntimeError):
@@ -107,7 +107,7 @@ def bwrap_problem() -> str | None:
         return "the bwrap executable is not installed"
     cmd = bwrap_command(bwrap, [true], mounts=(), scratch_mb=Limits().scratch_mb, env={}, cwd=Path("/"))
     try:
-        done = subprocess.run(cmd, env={}, capture_output=True, text=True, timeout=PROBE_TIMEOUT_SECONDS)
+        done = subprocess.run(cmd, env={}, capture_output=True, text=True, timeout=TRIAL_TIMEOUT_SECONDS)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return f"running bwrap failed: {exc}"
     if done.returncode != 0:

@@ -1,3 +1,4 @@
+# Generated from solutions/01_numpy_regression/probes.py by `autograder generate`: edit there.
 """Probes for 01_numpy_regression (regression.py).
 
 The parent owns the data: it sends numpy arrays in, and the probes send back what the
@@ -12,9 +13,9 @@ from typing_extensions import NotRequired, TypedDict
 
 import numpy as np
 
-from autograder.observe.plain import describe, float_list, number
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.plain import describe, float_list, number
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 _SENDABLE = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 

@@ -1,3 +1,4 @@
+# Generated from solutions/01_numpy_regression/regression.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 01: linear regression with numpy and batch gradient descent.
 
 We fit y = a + b * x to synthetic data whose true parameters we know

@@ -1,3 +1,4 @@
+# Generated from solutions/01_numpy_regression/test_regression.py by `autograder generate`: edit there.
 """Checks for 01_numpy_regression. Each test runs your code in a sandbox on data the grader owns."""
 
 import numpy as np

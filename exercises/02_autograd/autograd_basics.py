@@ -1,3 +1,4 @@
+# Generated from solutions/02_autograd/autograd_basics.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 02: the same linear regression, with PyTorch tensors and autograd.
 
 Instead of working out the gradients by hand, we let autograd compute them:

@@ -1,3 +1,4 @@
+# Generated from solutions/02_autograd/probes.py by `autograder generate`: edit there.
 """Probes for 02_autograd (autograd_basics.py).
 
 The parent sends the data (numpy arrays); the probes build the tensors the student's
@@ -13,10 +14,10 @@ from typing_extensions import NotRequired, TypedDict
 import numpy as np
 import torch
 
-from autograder.observe.devices import probe_device
-from autograder.observe.plain import describe, float_list, number, to_numpy
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import probe_device
+from autograder.inside.observe.plain import describe, float_list, number, to_numpy
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
 

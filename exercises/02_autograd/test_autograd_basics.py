@@ -1,3 +1,4 @@
+# Generated from solutions/02_autograd/test_autograd_basics.py by `autograder generate`: edit there.
 """Checks for 02_autograd. Each test runs your code in a sandbox on tensors the grader owns."""
 
 import numpy as np

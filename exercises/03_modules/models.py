@@ -1,3 +1,4 @@
+# Generated from solutions/03_modules/models.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 03: models as ``nn.Module``s, an optimizer and a loss function.
 
 The parameters now live inside a model; ``optim.SGD`` does the update and

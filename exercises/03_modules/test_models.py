@@ -1,3 +1,4 @@
+# Generated from solutions/03_modules/test_models.py by `autograder generate`: edit there.
 """Checks for 03_modules. Each test runs your code in a sandbox on models and data the grader owns."""
 
 import numpy as np

@@ -1,3 +1,4 @@
+# Generated from solutions/04_data/data.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 04: a ``Dataset`` and ``DataLoader``s for mini-batch training.
 
 A ``Dataset`` says how to get point ``i``; a ``DataLoader`` groups points into

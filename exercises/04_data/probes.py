@@ -1,3 +1,4 @@
+# Generated from solutions/04_data/probes.py by `autograder generate`: edit there.
 """Probes for 04_data (data.py).
 
 The data the grader hands to ``make_loaders`` carries each row's index in its value
@@ -13,9 +14,9 @@ from typing_extensions import NotRequired, TypedDict
 import numpy as np
 import torch
 
-from autograder.observe.plain import describe
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.plain import describe
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 
 def _indexed(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,3 +1,4 @@
+# Generated from solutions/04_data/test_data.py by `autograder generate`: edit there.
 """Checks for 04_data. Each test runs your code in a sandbox on data the grader owns.
 
 The grader's data carries each row's index in its value (x[i] = i, y[i] = 3·i + 0.5),

@@ -1,3 +1,4 @@
+# Generated from solutions/05_training_loop/loop.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 05: the training loop, with mini-batches and validation.
 
 Each epoch goes once through the training loader (model in train mode,

@@ -1,3 +1,4 @@
+# Generated from solutions/05_training_loop/test_loop.py by `autograder generate`: edit there.
 """Checks for 05_training_loop. Each test runs your code in a sandbox on a model, optimizer,
 loss function and loaders that the grader owns.
 

@@ -1,3 +1,4 @@
+# Generated from solutions/06_checkpoint/checkpoint.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 06: checkpoints and learning-rate schedulers.
 
 A checkpoint holds everything needed to resume training exactly where it

@@ -1,3 +1,4 @@
+# Generated from solutions/06_checkpoint/test_checkpoint.py by `autograder generate`: edit there.
 """Checks for 06_checkpoint. Each test runs your code in a sandbox on models, optimizers (Adam, so
 that the optimizer has a state to save) and checkpoint files that the grader owns.
 

@@ -1,3 +1,4 @@
+# Generated from solutions/07_iris/iris.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 07: classifying iris flowers with a two-layer network.
 
 The iris data set has 150 flowers, 4 measurements each (sepal length and

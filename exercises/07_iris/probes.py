@@ -1,3 +1,4 @@
+# Generated from solutions/07_iris/probes.py by `autograder generate`: edit there.
 """Probes for 07_iris (iris.py)."""
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from autograder.observe.devices import mismatch_run, probe_device
-from autograder.observe.plain import describe, float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
-from autograder.runner import preload
+from autograder.contract.plan import TRAINING
+from autograder.inside import preload
+from autograder.inside.observe.devices import mismatch_run, probe_device
+from autograder.inside.observe.plain import describe, float_list, state_dict, to_numpy
+from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 
 def iris_tensors(seed: int, val_fraction: float = 0.25) -> tuple[torch.Tensor, ...]:

@@ -1,3 +1,4 @@
+# Generated from solutions/07_iris/test_iris.py by `autograder generate`: edit there.
 """Checks for 07_iris. Each test observes your code running in a sandbox on data the grader owns."""
 
 import numpy as np

@@ -1,3 +1,4 @@
+# Generated from solutions/08_iris_loaders/iris_data.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 08: the iris classifier trained on mini-batches from a DataLoader.
 
 Instead of the whole training set at every step, the model now sees

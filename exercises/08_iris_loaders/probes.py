@@ -1,3 +1,4 @@
+# Generated from solutions/08_iris_loaders/probes.py by `autograder generate`: edit there.
 """Probes for 08_iris_loaders (iris_data.py)."""
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, IterableDataset
 
-from autograder.observe.devices import mismatch_run, probe_device
-from autograder.observe.plain import describe, float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import mismatch_run, probe_device
+from autograder.inside.observe.plain import describe, float_list, state_dict, to_numpy
+from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 
 def iris_tensors(seed: int, val_fraction: float = 0.25) -> tuple[torch.Tensor, ...]:

@@ -1,3 +1,4 @@
+# Generated from solutions/08_iris_loaders/test_iris_data.py by `autograder generate`: edit there.
 """Checks for 08_iris_loaders. Each test observes your code running in a sandbox on data the grader owns."""
 
 from itertools import pairwise, permutations

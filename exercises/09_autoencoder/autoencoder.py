@@ -1,3 +1,4 @@
+# Generated from solutions/09_autoencoder/autoencoder.py by `autograder generate`: course authors edit there; students write their code here.
 """Exercise 09: an autoencoder that compresses handwritten digits.
 
 The tutorial's appendix trains a fully connected autoencoder on MNIST. Offline,

@@ -1,3 +1,4 @@
+# Generated from solutions/09_autoencoder/probes.py by `autograder generate`: edit there.
 """Probes for 09_autoencoder (autoencoder.py).
 
 The grader owns the digits, the loaders and, for the training checks, the model: a 64-16-4-16-64
@@ -16,11 +17,11 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from typing_extensions import NotRequired, TypedDict
 
-from autograder.observe.devices import mismatch_run, probe_device
-from autograder.observe.plain import describe, float_list, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import mismatch_run, probe_device
+from autograder.inside.observe.plain import describe, float_list, to_numpy
+from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, StepRecorder, Stop
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 TRAIN_N, TRAIN_BATCH = 256, 32       # 8 training batches per epoch
 VAL_N, VAL_BATCH = 50, 25            # 2 validation batches per pass

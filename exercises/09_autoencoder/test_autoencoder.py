@@ -1,3 +1,4 @@
+# Generated from solutions/09_autoencoder/test_autoencoder.py by `autograder generate`: edit there.
 """Checks for 09_autoencoder. Each test observes your code running in a sandbox on digits the grader owns."""
 
 import numpy as np

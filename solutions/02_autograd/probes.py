@@ -13,10 +13,10 @@ from typing_extensions import NotRequired, TypedDict
 import numpy as np
 import torch
 
-from autograder.observe.devices import probe_device
-from autograder.observe.plain import describe, float_list, number, to_numpy
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import probe_device
+from autograder.inside.observe.plain import describe, float_list, number, to_numpy
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
 

@@ -15,16 +15,16 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.observe.devices import probe_device
-from autograder.observe.plain import describe, float_list, number, state_dict, to_numpy
-from autograder.observe.recorders import (
+from autograder.inside.observe.devices import probe_device
+from autograder.inside.observe.plain import describe, float_list, number, state_dict, to_numpy
+from autograder.inside.observe.recorders import (
     ForwardRecorder,
     GradAccumulationDetector,
     StepRecorder,
     Stop,
 )
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 _is_grad_enabled = torch.is_grad_enabled
 

@@ -13,9 +13,9 @@ from typing_extensions import NotRequired, TypedDict
 import numpy as np
 import torch
 
-from autograder.observe.plain import describe
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.plain import describe
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 
 def _indexed(n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -18,11 +18,12 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.observe.devices import probe_device
-from autograder.observe.plain import float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder, Stop
-from autograder.observe.student import StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import probe_device
+from autograder.inside.observe.plain import float_list, state_dict, to_numpy
+from autograder.inside.observe.recorders import (ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder,
+                                                Stop)
+from autograder.inside.observe.student import StudentModule
+from autograder.inside.probes import probe
 
 
 TRAIN_N, TRAIN_BATCH = 64, 16        # 4 training batches per epoch

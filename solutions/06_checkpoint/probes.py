@@ -19,11 +19,12 @@ from torch import nn
 from torch.optim.lr_scheduler import ReduceLROnPlateau, StepLR
 from torch.utils.data import DataLoader, TensorDataset
 
-from autograder.observe.devices import probe_device
-from autograder.observe.plain import float_list, number
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder, Stop
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
+from autograder.inside.observe.devices import probe_device
+from autograder.inside.observe.plain import float_list, number
+from autograder.inside.observe.recorders import (ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder,
+                                                Stop)
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 _torch_load = torch.load
 _torch_save = torch.save

@@ -13,12 +13,13 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 
-from autograder.observe.devices import mismatch_run, probe_device
-from autograder.observe.plain import describe, float_list, state_dict, to_numpy
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
-from autograder.observe.student import StudentIssue, StudentModule
-from autograder.probes import probe
-from autograder.runner import preload
+from autograder.contract.plan import TRAINING
+from autograder.inside import preload
+from autograder.inside.observe.devices import mismatch_run, probe_device
+from autograder.inside.observe.plain import describe, float_list, state_dict, to_numpy
+from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, Stop, StepRecorder
+from autograder.inside.observe.student import StudentIssue, StudentModule
+from autograder.inside.probes import probe
 
 
 def iris_tensors(seed: int, val_fraction: float = 0.25) -> tuple[torch.Tensor, ...]:
@@ -278,7 +279,7 @@ class TimeTrain(TypedDict):
 def time_train(student: StudentModule, *, device: str, seed: int, n_epochs: int, lr: float = 1e-4) -> TimeTrain:
     """Wall time of train() for n_epochs on the grader's model, with the work it did: optimizer steps, backward
     passes and training forward passes counted, and the grader's loss on the training data before and after."""
-    preload.import_modules(list(preload.TRAINING))  # a one-time import is not training time
+    preload.import_modules(list(TRAINING))  # a one-time import is not training time
     x, y, _, _ = iris_tensors(seed)
     model = mlp(seed, device=device)
     loss_before = _grader_loss(model, x.to(device), y.to(device))

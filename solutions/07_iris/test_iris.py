@@ -226,10 +226,8 @@ def test_training_time(student, reference, exercise):
     expect(ratio <= budget.max_ratio, f"training at most {budget.max_ratio:g}× the reference's time",
            f"{ratio:.1f}× (yours {fastest:.2f} s, reference {fastest_ref:.2f} s)",
            fix="avoid Python loops over rows, .item() inside the inner loop, or re-creating the optimizer")
-### END HIDDEN TESTS
 
 
-### BEGIN HIDDEN TESTS
 def test_arguments_are_used(student):
     out = student.probe("arguments_run", seed=3, val_fraction=0.2, n_features=6, n_hidden=10, n_classes=5)
     expect(out["sizes"] == [120, 120, 30, 30], "load_iris_data(val_fraction=0.2): 120 training and 30 validation "

@@ -11,8 +11,8 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 from typing_extensions import TypedDict
 
-from autograder.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder
-from autograder.probes import probe
+from autograder.inside.observe.recorders import ForwardRecorder, GradAccumulationDetector, LossRecorder, StepRecorder
+from autograder.inside.probes import probe
 
 _GRADER_MODULES = {name: module for name, module in sys.modules.items()
                    if name.partition(".")[0] == "autograder" or name.startswith("autograder_probes_")}

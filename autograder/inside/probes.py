@@ -2,8 +2,8 @@
 
 An exercise's probes live in its own folder, ``solutions/NN_topic/probes.py`` (see README, "Authoring").
 A probe is a function decorated with :func:`probe`: it takes the student-module handle
-(:class:`~autograder.observe.student.StudentModule`) and keyword arguments sent by a check, runs the
-student's code on grader-owned inputs, and returns plain data (see ``runner/codec.py``) whose shape it
+(:class:`~autograder.inside.observe.student.StudentModule`) and keyword arguments sent by a check, runs the
+student's code on grader-owned inputs, and returns plain data (see ``autograder/contract/codec.py``) whose shape it
 declares as a ``TypedDict`` return annotation. The fork server loads the probe file of each exercise it
 grades (never from a submission; the grader's files are sent as text, see :func:`provide_sources`); a child looks the probe up by name before it imports the
 student's module, and the result is compared with the declared fields before it is sent back. A
@@ -20,10 +20,10 @@ from typing import Any, Callable
 
 import typing_extensions
 
-PROBE_FILE = "probes.py"
+from autograder.contract.probe_files import PROBE_MODULE_PREFIX
+
 Probe = Callable[..., Any]
 _MARK = "__autograder_probe__"
-_MODULE_PREFIX = "autograder_probes_"
 _loaded: dict[Path, types.ModuleType] = {}
 _compiled: dict[Path, types.CodeType] = {}
 
@@ -40,12 +40,12 @@ def probe(fn: Probe) -> Probe:
 
 def module_name(path: Path) -> str:
     """The name a probe file is imported under, e.g. ``autograder_probes_07_topic`` (never the student's)."""
-    return _MODULE_PREFIX + path.resolve().parent.name
+    return PROBE_MODULE_PREFIX + path.resolve().parent.name
 
 
 def is_probe_module(name: str) -> bool:
     """Whether `name` in sys.modules is a probe file loaded by :func:`load_probe_file`."""
-    return name.startswith(_MODULE_PREFIX)
+    return name.startswith(PROBE_MODULE_PREFIX)
 
 
 def code_name(path: Path) -> str:

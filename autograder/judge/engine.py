@@ -14,13 +14,15 @@ from unittest import mock
 
 import pytest
 
-from autograder.checks.plugin import CheckListener, GradingPlugin, GradingSetup
-from autograder.course import Course, Exercise, load_course
+from autograder.contract.plan import Plan
+from autograder.contract.probe_files import PROBE_FILE
+from autograder.course import Exercise, load_course
+from autograder.judge import planning
+from autograder.judge.errors import GraderError
+from autograder.judge.plugin import CheckListener, GradingPlugin, GradingSetup
+from autograder.judge.pool import SharedReference
+from autograder.judge.session import Session
 from autograder.results import CheckResult, ExerciseResult, GradeReport
-from autograder.probes import PROBE_FILE
-from autograder.runner import preload
-from autograder.runner.pool import SharedReference
-from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 TestSource = Literal["solutions", "submission"]
@@ -39,14 +41,6 @@ _PYTEST_ARGS = ["-p", "no:cacheprovider", "-p", "no:terminal", "-p", "no:warning
 # No pytest11 plugin of the environment joins the checks' run (pytest-randomly would reseed and reorder them, a rerun
 # plugin would retry failed checks): only the grading plugin does.
 _NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-
-
-def select_exercises(course: Course, names: list[str] | None) -> list[Exercise]:
-    """The exercises to grade, in course order; KeyError for an unknown name."""
-    if not names:
-        return list(course.exercises)
-    wanted = {course.exercise(name).id for name in names}
-    return [e for e in course.exercises if e.id in wanted]
 
 
 def uses_fixture(test_file: Path, name: str) -> bool:
@@ -100,7 +94,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
     start = time.perf_counter()
     submission = submission.resolve()
     course = load_course(course_root / "course.yml")
-    chosen = select_exercises(course, exercises)
+    chosen = course.select(exercises)
     level = detect_isolation(isolation)
     reference = course_root / "solutions" if tests == "solutions" else None
     results: dict[str, ExerciseResult] = {e.id: ExerciseResult(e.id, e.title) for e in chosen}
@@ -115,8 +109,8 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
         test_files[exercise.id] = folder / exercise.id / exercise.test_file
     graded = [e for e in chosen if e.id in test_files]
     compared = [e for e in graded if reference is not None and uses_fixture(test_files[e.id], "reference")]
-    plans = {reference: preload.plan(course_root, compared)} if compared and reference else {}
-    plans[submission] = preload.plan(course_root, graded)  # wins when the submission is the reference
+    plans = {reference: planning.plan(course_root, compared)} if compared and reference else {}
+    plans[submission] = planning.plan(course_root, graded)  # wins when the submission is the reference
     probe_files = [path for path in (test_files[e.id].parent / PROBE_FILE for e in graded) if path.is_file()]
     kept = _keep_warm(sessions, plans, level, limits, probe_files) if sessions is not None else {}
     plugin = GradingPlugin(GradingSetup(course=course, submission=submission, reference=reference,
@@ -162,7 +156,7 @@ def grade(submission: Path, course_root: Path, *, exercises: list[str] | None = 
                        curves=dict(plugin.curves))
 
 
-def _keep_warm(sessions: dict[Path, Session], plans: dict[Path, preload.Plan], level: IsolationLevel,
+def _keep_warm(sessions: dict[Path, Session], plans: dict[Path, Plan], level: IsolationLevel,
                limits: Limits, probe_files: list[Path]) -> dict[Path, Session]:
     """The sessions in `sessions` for the folders in `plans`, started there when missing."""
     for folder, plan in plans.items():
@@ -197,6 +191,6 @@ def reference_session(course_root: Path, *, isolation: str | None = None, limits
     """A reference-solution sandbox to pass to several grade() calls (close it when done)."""
     course = load_course(course_root / "course.yml")
     session = Session(course_root / "solutions", level=detect_isolation(isolation), limits=limits,
-                      preload=preload.plan(course_root, list(course.exercises)))
+                      preload=planning.plan(course_root, list(course.exercises)))
     session.start()
     return SharedReference(session)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
-import struct
 import sys
 import tempfile
 import threading
@@ -14,41 +12,23 @@ import time
 from pathlib import Path
 from typing import Any
 
-from autograder.runner import codec
-from autograder.runner.preload import Plan
+from autograder.contract import codec
+from autograder.contract.plan import PLAN_VARIABLE, Plan
+from autograder.contract.wire import DEFAULT_TIMEOUT, Died, Phase, Request, Response, Status
+from autograder.judge.errors import GraderError
 from autograder.sandbox import IsolationLevel, Limits, Sandbox
 
 _READY_TIMEOUT = 180.0
 _BACKSTOP = 30.0
 _STDERR_CAP = 16 * 1024
-DIED = "died"  # in a response, set by Session.run alone: how the server ended running it ("killed" or "stopped")
-
-
-class GraderError(RuntimeError):
-    """The grader itself could not run (not the student's fault)."""
-
-
-def _read_exact(fd: int, size: int, deadline: float) -> bytes:
-    buf = bytearray()
-    while len(buf) < size:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if ready:
-            chunk = os.read(fd, size - len(buf))
-            if not chunk:
-                raise EOFError
-            buf += chunk
-    return bytes(buf)
 
 
 def read_frame(fd: int, deadline: float) -> Any:
-    """Read one framed message from a raw fd before `deadline` (time.monotonic)."""
-    (size,) = struct.unpack(">I", _read_exact(fd, 4, deadline))
-    if size > codec.MAX_FRAME:
-        raise codec.CodecError(f"message of {size} bytes is too large")
-    return codec.decode(_read_exact(fd, size, deadline))
+    """Read one framed message from a raw fd before `deadline` (time.monotonic); EOFError if the stream ends."""
+    payload = codec.read_payload(fd, deadline)
+    if payload is None:
+        raise EOFError
+    return codec.decode(payload)
 
 
 class Session:
@@ -76,7 +56,7 @@ class Session:
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
             "PYTORCH_NVML_BASED_CUDA_CHECK": "1", "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
             "AUTOGRADER_PIDNS": "1" if self.level.name == "bwrap" else "0", "LANG": "C.UTF-8",
-            "AUTOGRADER_PRELOAD": json.dumps(self.preload),
+            PLAN_VARIABLE: json.dumps(self.preload),
         }
 
     def start(self) -> None:
@@ -86,7 +66,7 @@ class Session:
         self._workdir = tempfile.mkdtemp(prefix="autograder-")
         package = Path(__file__).resolve().parents[1]
         self._sandbox = Sandbox.start(
-            [sys.executable, "-m", "autograder.runner.server"],
+            [sys.executable, "-m", "autograder.inside.server"],
             read_only=[package, self.submission], scratch=[Path(self._workdir)],
             env=self._env(self._workdir), limits=self.limits, level=self.level, cwd=Path(self._workdir))
         self._stderr = bytearray()
@@ -131,13 +111,13 @@ class Session:
                 raise GraderError(f"the grading sandbox did not start ({type(exc).__name__}): {detail}") from None
         return self.info
 
-    def run(self, request: dict[str, Any]) -> dict[str, Any]:
+    def run(self, request: Request) -> Response:
         """Send one probe request and return the server's response (restarting a dead server).
 
         The response's "elapsed" is this process's own clock from sending the request to reading its answer: the
         time that counts (the server's "duration" is only shown). A server that dies, or does not answer within the
-        request's time limit plus a backstop, while it runs the request gives a `server_died` response (`memory`
-        where the OOM killer ended it) with DIED ("killed", or "stopped": no answer in time) and the request's "limit".
+        request's time limit plus a backstop, while it runs the request gives a SERVER_DIED response (MEMORY where
+        the OOM killer ended it) with "died" (a Died: KILLED, or STOPPED: no answer in time) and the request's "limit".
         """
         exercise = request.get("exercise", "")
         if exercise in self._broken:  # importing the module failed before: it will fail the same way
@@ -146,7 +126,7 @@ class Session:
         sandbox = self._sandbox
         assert sandbox is not None
         request = {**request, "submission": str(self.submission)}
-        timeout = float(request.get("timeout", 60))
+        timeout = float(request.get("timeout", DEFAULT_TIMEOUT))
         sent = time.monotonic()
         try:
             sandbox.stdin.write(codec.frame(request))
@@ -154,17 +134,18 @@ class Session:
             response = read_frame(sandbox.stdout.fileno(), sent + timeout + _BACKSTOP)
         except (OSError, EOFError, TimeoutError, codec.CodecError) as exc:
             died = {"elapsed": time.monotonic() - sent, "limit": timeout,
-                    DIED: "stopped" if isinstance(exc, TimeoutError) else "killed"}
+                    "died": Died.STOPPED if isinstance(exc, TimeoutError) else Died.KILLED}
             oom = sandbox.oom_killed()
             self._restart()
             if oom:
-                return {"status": "memory", "limit_mb": self.limits.memory_mb, **died}
-            return {"status": "server_died", **died}
+                return {"status": Status.MEMORY, "limit_mb": self.limits.memory_mb, **died}
+            return {"status": Status.SERVER_DIED, **died}
         if not isinstance(response, dict):
-            response = {"status": "no_result", "message": "the sandbox answered with something that is not a response"}
+            response = {"status": Status.NO_RESULT,
+                        "message": "the sandbox answered with something that is not a response"}
         response["elapsed"] = time.monotonic() - sent
-        response.pop(DIED, None)  # only this process says so
-        if response.get("phase") == "import" and response.get("status") != "ok":
+        response.pop("died", None)  # only this process says so
+        if response.get("phase") == Phase.IMPORT and response.get("status") != Status.OK:
             self._broken[exercise] = response
         return response
 

@@ -1,4 +1,4 @@
-"""What a fork server imports before it forks children, in stages.
+"""The preload plan of a fork server, read from the course's own files.
 
 The libraries an exercise's code imports (torch, scikit-learn, matplotlib, ...) take a second or more
 each to import. The fork server imports them once, so that every child starts with them loaded, together
@@ -6,7 +6,7 @@ with the exercise's probe file (named in the plan by its absolute path). The pla
 course's own files (the reference solution, else the released stub, and the probe file), never from
 a submission. The first stage is what the first exercise to grade needs, imported before the server
 says it is ready; each later stage is imported by a successor process while the checks run, which
-takes over once it is done (see server.py).
+takes over once it is done (see autograder/inside/server.py).
 """
 
 from __future__ import annotations
@@ -17,16 +17,11 @@ import importlib.util
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from autograder.probes import PROBE_FILE, load_probe_file
+from autograder.contract.plan import BASE, TRAINING, Plan
+from autograder.contract.probe_files import PROBE_FILE
 
-if TYPE_CHECKING:  # the fork server imports this module: keep it light
+if TYPE_CHECKING:
     from autograder.course import Exercise
-
-BASE = ("numpy", "torch")
-# The first optimizer.step() imports torch._dynamo (over a second): import it once, in the server
-TRAINING = ("torch._dynamo",)
-
-Plan = list[list[str]]
 
 
 def module_imports(path: Path) -> list[str]:
@@ -71,16 +66,3 @@ def plan(course_root: Path, exercises: list[Exercise]) -> Plan:
     stages.append([name for name in dict.fromkeys(n for names in needs[1:] for n in names)
                    if name not in first and name not in TRAINING])
     return [stage for stage in stages if stage]
-
-
-def import_modules(names: list[str]) -> None:
-    """Import each module (a path: load that probe file); one that fails here is left to the child that
-    needs it (which reports why)."""
-    for name in names:
-        try:
-            if name.endswith(".py"):
-                load_probe_file(Path(name))
-            else:
-                importlib.import_module(name)
-        except Exception:  # noqa: BLE001, S112 - preloading is only an optimisation
-            continue

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.runner.preload import Plan
-from autograder.runner.session import Session
+from autograder.contract.plan import Plan
+from autograder.judge.session import Session
 from autograder.sandbox import IsolationLevel, Limits
 
 

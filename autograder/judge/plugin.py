@@ -14,15 +14,16 @@ from typing import Any, Iterator, Protocol
 import pytest
 
 from autograder.checks.failures import CheckFailed
-from autograder.checks.handles import ExerciseBudget, ExerciseHandle
 from autograder.checks.problems import StudentProblem
+from autograder.contract.plan import Plan
+from autograder.contract.probe_files import PROBE_FILE
 from autograder.course.schema import Check, Course, Exercise
-from autograder.probes import PROBE_FILE
+from autograder.judge import planning
+from autograder.judge.errors import GraderError
+from autograder.judge.handles import ExerciseBudget, ExerciseHandle
+from autograder.judge.pool import SessionPool, SharedReference
+from autograder.judge.session import Session
 from autograder.results import CheckResult
-from autograder.runner import preload
-from autograder.runner.preload import Plan
-from autograder.runner.pool import SessionPool, SharedReference
-from autograder.runner.session import GraderError, Session
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"
@@ -107,7 +108,7 @@ class GradingPlugin:
             first = course.exercise(test_path.parent.name)
             order = [first, *(e for e in course.exercises if e.id != first.id)]
             self._setup = GradingSetup(course=course, device=self._default_device,
-                                       preload={test_path.parent.parent: preload.plan(root, order)})
+                                       preload={test_path.parent.parent: planning.plan(root, order)})
 
     @property
     def pool(self) -> SessionPool:

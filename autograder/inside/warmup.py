@@ -65,7 +65,7 @@ def _checkpoint_round_trip() -> None:
 def _compile_and_encode() -> None:
     import numpy as np
 
-    from autograder.runner import codec
+    from autograder.contract import codec
 
     exec(compile("import numpy as np\nimport torch\n\n\ndef f(x):\n    return x\n", "<warm-up>", "exec"), {})
     codec.encode({"array": np.zeros(3, dtype=np.float32), "floats": [1.0, 2.0], "text": "t"})

@@ -16,13 +16,14 @@ import re
 import select
 import shutil
 import signal
-import struct
 import tempfile
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from autograder.runner import child, codec, warmup
+from autograder.contract import codec
+from autograder.contract.wire import DEFAULT_TIMEOUT, Failure, Phase, Request, Response, Status
+from autograder.inside import child, warmup
 
 RECEIVED_MARKER = ".received"  # created in a child's work folder once it has read its request
 STACK_FILE = ".stack"  # where a child writes its Python stack when a timeout is about to end it
@@ -30,7 +31,6 @@ _STACK_SIGNAL = signal.SIGUSR2
 _STACK_WAIT = 0.5
 _FRAME_LINE = re.compile(r'^\s*File "(?P<file>.+)", line \d+ in (?P<function>\S+)$')
 _LOG_CAP = 4096
-_RESULT_CAP = 64 * 1024 * 1024
 
 
 def _seed_everything(seed: int) -> None:
@@ -78,9 +78,9 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], 
         try:
             codec.send_signed(result_fd, result, mac)
         except codec.CodecError as exc:
-            codec.send_signed(result_fd, {"status": "error", "kind": "bad_return", "exc_type": None, "where": None,
-                                          "calling": None, "message": f"the result could not be sent back: {exc}"},
-                              mac)
+            codec.send_signed(result_fd, {"status": Status.ERROR, "kind": Failure.BAD_RETURN, "exc_type": None,
+                                          "where": None, "calling": None,
+                                          "message": f"the result could not be sent back: {exc}"}, mac)
     finally:
         os._exit(0)
 
@@ -104,12 +104,13 @@ def _read_result(fd: int, pidfd: int | None, deadline: float) -> tuple[bytes | N
             if not chunk:
                 return None, False
             buf += chunk
-            if len(buf) >= 4:
-                (need,) = struct.unpack(">I", bytes(buf[:4]))
-                if need > _RESULT_CAP:
+            if len(buf) >= codec.HEADER_SIZE:
+                try:
+                    need = codec.payload_size(bytes(buf[:codec.HEADER_SIZE]))
+                except codec.CodecError:
                     return None, False
-                if len(buf) >= need + 4:
-                    return bytes(buf[4:need + 4]), False
+                if len(buf) >= codec.HEADER_SIZE + need:
+                    return bytes(buf[codec.HEADER_SIZE:codec.HEADER_SIZE + need]), False
         if pidfd is not None and pidfd in ready:
             watch = [fd]
             grace_end = time.monotonic() + 0.5
@@ -282,13 +283,13 @@ class ForkServer:
             os.close(pidfd)
         return current, payload, timed_out, os.path.exists(os.path.join(current.workdir, RECEIVED_MARKER))
 
-    def serve(self, request: dict[str, Any]) -> tuple[dict[str, Any], _Child]:
+    def serve(self, request: Request) -> tuple[Response, _Child]:
         """Run one request in the waiting child; return the response and that child (for `finish`).
 
         A child that died before reading its request (an earlier child's code killed it: a process being
         torn down still holds its pipe for a moment) ran nothing: the request goes to the next child.
         """
-        timeout = float(request.get("timeout", 60))
+        timeout = float(request.get("timeout", DEFAULT_TIMEOUT))
         key = codec.new_key()
         start = time.monotonic()
         current, payload, timed_out, received = self._attempt({**request, "key": key.hex()}, start + timeout)
@@ -298,29 +299,30 @@ class ForkServer:
             start = time.monotonic()
             current, payload, timed_out, received = self._attempt({**request, "key": key.hex()}, start + timeout)
         duration = time.monotonic() - start
-        response: dict[str, Any]
+        response: Response
         if timed_out:
             callers = _timed_out_functions(current, request.get("submission", "/nonexistent"))
-            response = {"status": "timeout", "limit": timeout, "calling": callers[0] if callers else None,
+            response = {"status": Status.TIMEOUT, "limit": timeout, "calling": callers[0] if callers else None,
                         "callers": callers}
         elif payload is not None:
             try:
                 response = codec.open_signed(payload, key)
             except codec.ForgedFrame:
-                response = {"status": "error", "kind": "tampered", "exc_type": None, "where": None, "calling": None,
+                response = {"status": Status.ERROR, "kind": Failure.TAMPERED, "exc_type": None, "where": None,
+                            "calling": None,
                             "message": "the grader's instruments were modified or reached for (a result the grader "
                                        "did not write was sent on its result pipe)"}
             except codec.CodecError as exc:
-                response = {"status": "no_result", "message": f"unreadable result: {exc}"}
+                response = {"status": Status.NO_RESULT, "message": f"unreadable result: {exc}"}
         else:  # it ended without a result: how?
             status = self._reap(current.pid)
             if os.WIFSIGNALED(status):
-                response = {"status": "signal", "signal": os.WTERMSIG(status)}
+                response = {"status": Status.SIGNAL, "signal": os.WTERMSIG(status)}
             else:
-                response = {"status": "no_result", "exit_code": os.waitstatus_to_exitcode(status)}
-        if response.get("status") in ("timeout", "signal", "no_result") and "phase" not in response:
+                response = {"status": Status.NO_RESULT, "exit_code": os.waitstatus_to_exitcode(status)}
+        if response.get("status") in (Status.TIMEOUT, Status.SIGNAL, Status.NO_RESULT) and "phase" not in response:
             imported = os.path.exists(os.path.join(current.workdir, child.IMPORTED_MARKER))
-            response["phase"] = "call" if imported else "import"
+            response["phase"] = Phase.CALL if imported else Phase.IMPORT
         response["duration"] = duration
         response["output"] = _output_excerpt(current.workdir)
         return response, current

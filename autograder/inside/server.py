@@ -1,13 +1,12 @@
 """The fork server: runs inside the sandbox, imports torch once, forks a fresh child per probe.
 
-Protocol (length-prefixed frames, see codec.py) on the process's stdin/stdout:
-the server first sends ``{"ready": ...}``, then answers each request
-``{"probe", "kwargs", "submission", "exercise", "module", "timeout"}`` with one response.
+The protocol on the process's stdin/stdout, every message and field, is declared in autograder/contract/wire.py:
+it reads the probe files' sources, sends Ready, then answers each Request with one Response.
 
 - Each request runs in a fresh child (forking.py), forked one request ahead; it never sees the
   protocol pipes (it closes them right after the fork), and the server makes itself non-dumpable
   so a child cannot reopen them through /proc.
-- The server imports the first stage of the preload plan (preload.py) before it says ready; a
+- The server imports the first stage of the preload plan (contract/plan.py, inside/preload.py) before it says ready; a
   successor, forked from it, imports the next stage meanwhile and takes over the protocol at a
   request boundary once it is done. The old server then only waits for it (the sandbox ends with it).
 """
@@ -23,9 +22,10 @@ import signal
 import sys
 from typing import Any
 
-from autograder import probes
-from autograder.runner import codec, preload, warmup
-from autograder.runner.forking import ForkServer
+from autograder.contract import codec
+from autograder.contract.plan import BASE, PLAN_VARIABLE, TRAINING
+from autograder.inside import preload, probes, warmup
+from autograder.inside.forking import ForkServer
 
 
 def _preload(names: list[str]) -> dict[str, Any]:
@@ -167,8 +167,8 @@ def _drop_writable_import_paths() -> None:
 
 
 def main() -> None:
-    """Preload the first stage, say ready, serve; the plan (see preload.py) comes from the parent in
-    AUTOGRADER_PRELOAD."""
+    """Preload the first stage, say ready, serve; the plan (see autograder/contract/plan.py) comes from the
+    judge in PLAN_VARIABLE."""
     _drop_writable_import_paths()
     if os.getpid() == 1:  # init gets only the signals it handles: Python's SIGINT handler would let a child end us
         signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -177,7 +177,7 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     probes.provide_sources((codec.receive(protocol_fds[0]) or {}).get("probe_sources") or {})
-    stages = json.loads(os.environ.get("AUTOGRADER_PRELOAD") or "null") or [[*preload.BASE, *preload.TRAINING]]
+    stages = json.loads(os.environ.get(PLAN_VARIABLE) or "null") or [[*BASE, *TRAINING]]
     ready = _preload(stages[0])
     gc.freeze()  # everything imported so far stays shared with the forked children (fewer copied pages)
     _make_undumpable()

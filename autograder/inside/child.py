@@ -9,10 +9,11 @@ import types
 from pathlib import Path
 from typing import Any
 
-from autograder.observe.student import (AlreadyTimedOut, ImportFailed, InstrumentsModified, StudentIssue,
-                                        StudentModule, load_module)
-from autograder.probes import ProbeError, check_result, declared_fields, find_probe, forget_others, is_probe_module
-from autograder.runner import guard
+from autograder.contract.wire import Failure, Phase, Request, Response, Status
+from autograder.inside.observe.student import AlreadyTimedOut, StudentIssue, StudentModule, load_module
+from autograder.inside.probes import (ProbeError, check_result, declared_fields, find_probe, forget_others,
+                                      is_probe_module)
+from autograder.inside import guard
 
 IMPORTED_MARKER = ".imported"  # created in the work folder once the student's module imported
 _MEMORY_MARKERS = ("can't allocate memory", "DefaultCPUAllocator", "out of memory")
@@ -114,32 +115,32 @@ def _student_frame(exc: BaseException, root: Path) -> dict[str, Any] | None:
     return found
 
 
-def _kind(exc: BaseException, where: dict[str, Any] | None) -> str:
+def _kind(exc: BaseException, where: dict[str, Any] | None) -> Failure | str:
     if isinstance(exc, StudentIssue):
         return exc.kind
     if isinstance(exc, NotImplementedError) and where is not None:
-        return "not_implemented"
+        return Failure.NOT_IMPLEMENTED
     if isinstance(exc, MemoryError) or (isinstance(exc, RuntimeError) and any(m in str(exc) for m in _MEMORY_MARKERS)):
-        return "memory"
+        return Failure.MEMORY
     if isinstance(exc, SystemExit):
-        return "exit"
-    return "exception"
+        return Failure.EXIT
+    return Failure.EXCEPTION
 
 
-def describe_failure(exc: BaseException, root: Path, calling: str | None) -> dict[str, Any]:
+def describe_failure(exc: BaseException, root: Path, calling: str | None) -> Response:
     """A plain-data account of an exception, in terms of the student's code."""
     where = _student_frame(exc, root)
     if isinstance(exc, SyntaxError) and exc.filename:
         where = {"file": Path(exc.filename).name, "line": exc.lineno, "function": None,
                  "code": (exc.text or "").strip()}
     message = str(exc) if not isinstance(exc, SystemExit) else f"SystemExit({exc.code!r})"
-    return {"status": "error", "kind": _kind(exc, where), "exc_type": type(exc).__name__,
+    return {"status": Status.ERROR, "kind": _kind(exc, where), "exc_type": type(exc).__name__,
             "message": message[:2000], "where": where, "calling": calling}
 
 
-def _tampered(what: list[str], phase: str | None = None) -> dict[str, Any]:
+def _tampered(what: list[str], phase: Phase | None = None) -> Response:
     shown = ", ".join(what[:5]) + (f" and {len(what) - 5} more" if len(what) > 5 else "")
-    failure = {"status": "error", "kind": InstrumentsModified.kind, "exc_type": None, "where": None,
+    failure: Response = {"status": Status.ERROR, "kind": Failure.TAMPERED, "exc_type": None, "where": None,
                "calling": None, "message": f"the grader's instruments were modified or reached for ({shown})"}
     return {**failure, "phase": phase} if phase else failure
 
@@ -156,7 +157,7 @@ def _skip_timed_out(module: types.ModuleType, timed_out: dict[str, float]) -> No
             setattr(module, name, skipped)
 
 
-def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[str, Any]:
+def run(request: Request, pristine: Instruments | None = None) -> Response:
     """Run the probe a request names against the student's module; never raises.
 
     pristine: the fork server's snapshot of the instruments; taken afresh here when not given, or when the probe
@@ -165,10 +166,10 @@ def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[st
     try:
         probe = find_probe(Path(request.get("probes") or "probes.py"), request["probe"])
     except ProbeError as exc:
-        return {"status": "grader_error", "message": str(exc)}
+        return {"status": Status.GRADER_ERROR, "message": str(exc)}
     path = root / request["exercise"] / request["module"]
     if not path.is_file():
-        return {"status": "error", "kind": "missing_file",
+        return {"status": Status.ERROR, "kind": Failure.MISSING_FILE,
                 "message": f"{request['exercise']}/{request['module']} was not found in the submission",
                 "where": None, "calling": None, "exc_type": None}
     declared_fields(probe)  # resolved now: its module leaves sys.modules below
@@ -185,26 +186,26 @@ def run(request: dict[str, Any], pristine: Instruments | None = None) -> dict[st
         module = load_module(path)
     except BaseException as exc:  # noqa: BLE001 - anything the student's import does is reported
         if tampering():
-            return _tampered(tampering(), "import")
+            return _tampered(tampering(), Phase.IMPORT)
         failure = describe_failure(exc, root, None)
-        if failure["kind"] not in ("memory", "exit"):
-            failure["kind"] = ImportFailed.kind
-        return {**failure, "phase": "import"}
+        if failure["kind"] not in (Failure.MEMORY, Failure.EXIT):
+            failure["kind"] = Failure.IMPORT_ERROR
+        return {**failure, "phase": Phase.IMPORT}
     pristine.restore_torch()  # module-level monkeypatching of torch must not reach the grader's own code
     if tampering():
-        return _tampered(tampering(), "import")
+        return _tampered(tampering(), Phase.IMPORT)
     Path(IMPORTED_MARKER).touch()
     _skip_timed_out(module, request.get("timed_out") or {})
     student = StudentModule(module, request["module"])
     try:
-        result = {"status": "ok", "value": probe(student, **request["kwargs"])}
+        result: Response = {"status": Status.OK, "value": probe(student, **request["kwargs"])}
     except BaseException as exc:  # noqa: BLE001 - the harness must survive anything
         result = describe_failure(exc, root, student.calling)
     if tampering():
         return _tampered(tampering())
-    if result["status"] == "ok":
+    if result["status"] == Status.OK:
         try:
             check_result(probe, result["value"])
         except ProbeError as exc:
-            return {"status": "grader_error", "message": str(exc)}
+            return {"status": Status.GRADER_ERROR, "message": str(exc)}
     return result

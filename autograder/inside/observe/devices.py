@@ -10,8 +10,8 @@ import torch
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
-from autograder.observe.recorders import ForwardRecorder
-from autograder.observe.student import StudentIssue, StudentModule
+from autograder.inside.observe.recorders import ForwardRecorder
+from autograder.inside.observe.student import StudentIssue, StudentModule
 
 
 def probe_device(device: str) -> str:

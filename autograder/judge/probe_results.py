@@ -3,7 +3,7 @@ result against them, field by field.
 
 The parent holds every result that comes back from a sandbox to its probe's declared ``TypedDict``: a result
 with a field missing, a field it does not declare, or a value of another type is refused before any check reads
-it. Types are read as the wire carries them (runner/codec.py): a ``tuple`` arrives as a list, a numpy scalar as
+it. Types are read as the wire carries them (contract/codec.py): a ``tuple`` arrives as a list, a numpy scalar as
 a Python number, and an ``int`` is a ``float``.
 """
 

@@ -9,11 +9,13 @@ import types
 from pathlib import Path
 from typing import Any
 
+from autograder.contract.wire import Failure
+
 
 class StudentIssue(Exception):
     """A problem with the submission that the parent reports in the student's terms."""
 
-    kind = "exception"
+    kind: str = Failure.EXCEPTION.value  # plain str: submitted code can reach these classes
 
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
@@ -21,28 +23,28 @@ class StudentIssue(Exception):
 
 
 class MissingName(StudentIssue):
-    kind = "missing"
+    kind = Failure.MISSING.value
 
 
 class WrongSignature(StudentIssue):
-    kind = "signature"
+    kind = Failure.SIGNATURE.value
 
 
 class ImportFailed(StudentIssue):
-    kind = "import_error"
+    kind = Failure.IMPORT_ERROR.value
 
 
 class InstrumentsModified(StudentIssue):
     """The code under grading changed what the grader observes with: a recorder's tape, torch's functions or
     hook registries, the grader's modules; or it tried to reach them and was refused."""
 
-    kind = "tampered"
+    kind = Failure.TAMPERED.value
 
 
 class AlreadyTimedOut(StudentIssue):
     """A function that timed out in an earlier check of the exercise was called again: not waited for twice."""
 
-    kind = "skipped"
+    kind = Failure.SKIPPED.value
 
 
 def load_module(path: Path) -> types.ModuleType:

@@ -34,8 +34,9 @@ import types
 from pathlib import Path
 from typing import Any
 
+from autograder.contract.probe_files import PROBE_MODULE_PREFIX
+
 GRADER_PACKAGES = frozenset({"autograder", "pytest", "_pytest", "pluggy"})
-_PROBE_MODULE_PREFIX = "autograder_probes_"  # see autograder.probes.module_name
 # CPython's test helpers reach into the interpreter (frames, object addresses): no graded exercise needs them
 _REFUSED_IMPORTS = frozenset({"_testcapi", "_testinternalcapi", "_testbuffer", "_testmultiphase", "_xxsubinterpreters"})
 _FRAME_ATTRS = frozenset({"tb_frame", "gi_frame", "cr_frame", "ag_frame"})
@@ -64,7 +65,7 @@ def _trusted_prefixes() -> tuple[str, ...]:
 
 def _is_grader_module(name: str, module: Any) -> bool:
     own = getattr(module, "__name__", None) if isinstance(module, types.ModuleType) else None
-    return any(isinstance(n, str) and (n.partition(".")[0] in GRADER_PACKAGES or n.startswith(_PROBE_MODULE_PREFIX))
+    return any(isinstance(n, str) and (n.partition(".")[0] in GRADER_PACKAGES or n.startswith(PROBE_MODULE_PREFIX))
                for n in (name, own))
 
 

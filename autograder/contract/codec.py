@@ -1,8 +1,9 @@
-"""A safe wire format for observations: JSON plus base64 numpy arrays.
+"""A safe wire format for observations, JSON plus base64 numpy arrays, and its one framing: a 4-byte big-endian
+length, then the payload (what the messages hold: contract/wire.py).
 
 The parent never unpickles anything a child produced. Observations are plain data
 (None, bool, int, float, str, lists, dicts with str keys) and numpy arrays of a few
-numeric dtypes, so decoding cannot execute code.
+numeric dtypes, so decoding cannot execute code. A child's result is signed (:func:`send_signed`).
 """
 
 from __future__ import annotations
@@ -13,12 +14,17 @@ import hmac
 import json
 import math
 import os
+import select
 import struct
+import time
 from typing import Any
 
 import numpy as np
 
-MAX_FRAME = 64 * 1024 * 1024
+from autograder.contract.wire import MAX_FRAME, Died, Failure, Phase, Status
+
+_HEADER = struct.Struct(">I")
+HEADER_SIZE = _HEADER.size
 _ALLOWED_DTYPES = {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
 _ARRAY_KEY = "__ndarray__"
 _FLOAT_KEY = "__float__"
@@ -41,6 +47,8 @@ def _to_wire(obj: Any) -> Any:
     kind = type(obj)
     if obj is None or kind is bool or kind is str:
         return obj
+    if kind is Status or kind is Failure or kind is Phase or kind is Died:  # a member of the wire's enums
+        return obj._value_  # its plain str (identity tests only: no method of a submitted class runs)
     if kind is int:
         return obj
     if kind is float:
@@ -93,10 +101,22 @@ def decode(data: bytes) -> Any:
         raise CodecError(str(exc)) from exc
 
 
+def pack(payload: bytes) -> bytes:
+    """One frame: the payload's length, then the payload."""
+    return _HEADER.pack(len(payload)) + payload
+
+
+def payload_size(header: bytes) -> int:
+    """The payload size a frame's header announces; CodecError over MAX_FRAME (the payload is never read)."""
+    (size,) = _HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise CodecError(f"message of {size} bytes exceeds the {MAX_FRAME} byte limit")
+    return size
+
+
 def frame(obj: Any) -> bytes:
     """One length-prefixed message as bytes."""
-    payload = encode(obj)
-    return struct.pack(">I", len(payload)) + payload
+    return pack(encode(obj))
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -125,8 +145,7 @@ def send_signed(fd: int, obj: Any, mac: "hmac.HMAC") -> None:
     body = encode(obj)
     tag = mac.copy()
     tag.update(body)
-    payload = tag.digest() + body
-    _write_all(fd, struct.pack(">I", len(payload)) + payload)
+    _write_all(fd, pack(tag.digest() + body))
 
 
 def open_signed(payload: bytes, key: bytes) -> Any:
@@ -137,10 +156,15 @@ def open_signed(payload: bytes, key: bytes) -> Any:
     return decode(body)
 
 
-
-def _read_exact(fd: int, size: int) -> bytes | None:
+def _read_exact(fd: int, size: int, deadline: float | None) -> bytes | None:
     buf = bytearray()
     while len(buf) < size:
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if not select.select([fd], [], [], remaining)[0]:
+                continue
         chunk = os.read(fd, size - len(buf))
         if not chunk:
             return None
@@ -148,14 +172,16 @@ def _read_exact(fd: int, size: int) -> bytes | None:
     return bytes(buf)
 
 
-def receive(fd: int) -> Any:
-    """Read one length-prefixed message from a file descriptor (blocking, never more than the message:
-    another process may read the next one); None at end of stream."""
-    header = _read_exact(fd, 4)
+def read_payload(fd: int, deadline: float | None = None) -> bytes | None:
+    """Read one frame's payload from a file descriptor (never more than the frame: another process may read the
+    next one); None at end of stream. With a deadline (time.monotonic), TimeoutError once it passes."""
+    header = _read_exact(fd, HEADER_SIZE, deadline)
     if header is None:
         return None
-    (size,) = struct.unpack(">I", header)
-    if size > MAX_FRAME:
-        raise CodecError(f"message of {size} bytes exceeds the {MAX_FRAME} byte limit")
-    payload = _read_exact(fd, size)
+    return _read_exact(fd, payload_size(header), deadline)
+
+
+def receive(fd: int) -> Any:
+    """Read one length-prefixed message from a file descriptor (blocking); None at end of stream."""
+    payload = read_payload(fd)
     return None if payload is None else decode(payload)

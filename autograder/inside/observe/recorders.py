@@ -4,7 +4,7 @@ The hooks sit in torch's registries, where the code under grading can find them,
 closure and an empty ``__globals__``; everything a hook uses arrives in its default arguments (a tuple),
 including the torch functions it reads, captured when this module is imported in the fork server before any
 student code exists. The child's audit hook refuses submitted code the grader's functions' ``__defaults__`` and
-``__code__`` (runner/guard.py), so the lists a hook appends to are out of its reach; the recorders that read them
+``__code__`` (inside/guard.py), so the lists a hook appends to are out of its reach; the recorders that read them
 live in the probe's frame, which it cannot reach either (``tests/test_reachability.py`` walks every object a
 submission can name to show it). What a recorder cannot keep out of reach it checks: a hook taken out of torch's
 registry, hooks added to or a ``forward`` set on the grader's own model, or a class swapped under it, show when
@@ -27,7 +27,7 @@ from torch.nn.modules.module import register_module_forward_hook, register_modul
 from torch.optim.optimizer import register_optimizer_step_post_hook
 from torch.utils.hooks import RemovableHandle
 
-from autograder.observe.student import InstrumentsModified
+from autograder.inside.observe.student import InstrumentsModified
 
 _PLAIN = (bool, int, float, str, type(None))
 

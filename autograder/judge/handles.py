@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from autograder.checks.problems import StudentProblem, problem_from_response
+from autograder.contract import codec
+from autograder.contract.wire import Failure, Phase, Request, Response, Status
 from autograder.course.schema import Exercise
-from autograder.probe_results import ResultTypeError, probe_file
-from autograder.runner import codec
-from autograder.runner.session import DIED, GraderError, Session
+from autograder.judge.errors import GraderError
+from autograder.judge.probe_results import ResultTypeError, probe_file
+from autograder.judge.session import Session
 
 
 BUDGET_FACTOR = 3.0
@@ -41,17 +43,17 @@ class ExerciseBudget:
     def remaining(self) -> float:
         return 2 * self.limit + BUDGET_FACTOR * self.ok_seconds - self.spent
 
-    def charge(self, response: dict[str, Any]) -> None:
-        if response.get("phase") == "import" and response.get("status") != "ok":
+    def charge(self, response: Response) -> None:
+        if response.get("phase") == Phase.IMPORT and response.get("status") != Status.OK:
             return  # the session answers later probes with this same failure, without running them
         seconds = float(response.get("elapsed") or 0.0)
-        if response.get(DIED):
+        if response.get("died"):
             self.deaths += 1
             seconds = max(seconds, float(response.get("limit") or self.limit))
         self.spent += seconds
-        if response.get("status") == "ok":
+        if response.get("status") == Status.OK:
             self.ok_seconds += seconds
-        elif response.get("status") == "timeout" and response.get("calling"):
+        elif response.get("status") == Status.TIMEOUT and response.get("calling"):
             for name in response.get("callers") or [response["calling"]]:  # the innermost one the module defines
                 self.timed_out.setdefault(name, float(response["limit"]))
 
@@ -96,13 +98,13 @@ class ExerciseHandle:
         if "seed" in kwargs and kwargs["seed"] not in self.seeds:
             self.seeds.append(kwargs["seed"])
         limit = self._timeout or timeout or self.exercise.timeout
-        request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
+        request: Request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
                    "timeout": limit, "seed": kwargs.get("seed", 0)}
         budget = self._budget
         if budget is not None:
             if budget.tampered:
-                raise StudentProblem("tampered", budget.tampered)
+                raise StudentProblem(Failure.TAMPERED, budget.tampered)
             if budget.timed_out:
                 request["timed_out"] = dict(budget.timed_out)
             if budget.remaining() < _SHORTEST_LIMIT:
@@ -120,9 +122,9 @@ class ExerciseHandle:
                           "elapsed": response.get("elapsed"), "status": response.get("status")})
         if budget is not None:
             budget.charge(response)
-        if response.get("status") == "grader_error":
+        if response.get("status") == Status.GRADER_ERROR:
             raise GraderError(response["message"])
-        if response.get("status") == "ok":
+        if response.get("status") == Status.OK:
             try:  # what the sandbox sends back is held to the probe's declared type here, where it cannot reach
                 probe_file(self.probes).check(name, response["value"])
             except ResultTypeError as exc:
@@ -134,9 +136,9 @@ class ExerciseHandle:
         problem = problem_from_response(response, memory_mb=self.session.limits.memory_mb)
         if self.label == "reference":
             raise GraderError(f"the reference solution failed probe {request['probe']}: {problem}")
-        if budget is not None and problem.kind == "tampered":
+        if budget is not None and problem.kind == Failure.TAMPERED:
             budget.tampered = f"{problem} (this exercise scores 0)"
-            problem = StudentProblem("tampered", budget.tampered)
+            problem = StudentProblem(Failure.TAMPERED, budget.tampered)
         if problem.kind == "timeout" and request["timeout"] < limit:
             problem = StudentProblem("timeout", f"{problem} (all that was left of this exercise's time budget)")
         raise problem

@@ -1,1 +1,0 @@
-"""Grading: running an exercise's checks against a submission and collecting results."""
