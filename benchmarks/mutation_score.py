@@ -324,10 +324,7 @@ def report(tallies: dict[str, Tally], seconds: float, workers: int) -> str:
         total = len(t.mutants) + len(t.equivalent)
         lines.append(f"| {exercise} | {total} | {t.count('killed')} | {t.count('survived')} | {t.count('timeout')} "
                      f"| {len(t.equivalent)} | {100 * t.score():.1f}% |")
-    carried = sum(1 for t in tallies.values() for _, o, f in t.mutants if f == ["killed in the earlier run"])
-    if carried:
-        lines += ["", f"{carried} of the killed mutants were killed in the earlier run (--killed-in) and not graded "
-                  "again: checks were only added since."]
+    lines += ["", *carried(list(tallies.values()))][:-1]
     for exercise, t in tallies.items():
         survivors = [(m, failed) for m, o, failed in t.mutants if o != "killed"]
         if survivors:
@@ -338,6 +335,14 @@ def report(tallies: dict[str, Tally], seconds: float, workers: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def carried(tallies: list[Tally]) -> list[str]:
+    """The report's note of the kills taken over from an earlier run's --json (none: nothing)."""
+    count = sum(1 for t in tallies for _, _, failed in t.mutants if failed == ["killed in the earlier run"])
+    return [f"{count} of the killed mutants were killed in an earlier run (--killed-in) and not graded again: the "
+            "checks changed since only in ways that keep them killed (checks added, imports moved).", ""] \
+        if count else []
+
+
 def exercise_report(exercise, tally: Tally, seconds: float, workers: int) -> str:
     """solutions/<exercise>/mutation.md: the score, the survivors and the equivalents of one exercise's last run."""
     from autograder.course.mutation_report import digest_line
@@ -346,7 +351,7 @@ def exercise_report(exercise, tally: Tally, seconds: float, workers: int) -> str
     lines = [f"# Mutation report: {exercise.id}", "",
              "Written by `python benchmarks/mutation_score.py --exercise " + exercise.id + "`; "
              f"run time {seconds:.0f} s on {workers} workers (the whole run; noisy, the machine is shared).", "",
-             digest_line(folder, exercise), "",
+             digest_line(folder, exercise), "", *carried([tally]),
              "| mutants | killed | survived | timed out | equivalent | score |", "| ---: | ---: | ---: | ---: | ---: | ---: |",
              f"| {len(tally.mutants) + len(tally.equivalent)} | {tally.count('killed')} | {tally.count('survived')} "
              f"| {tally.count('timeout')} | {len(tally.equivalent)} | {100 * tally.score():.1f}% |", "", "## Survivors", ""]
