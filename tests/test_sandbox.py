@@ -379,6 +379,24 @@ def test_a_present_gpu_is_in_the_bwrap_command(tmp_path: Path, monkeypatch: pyte
     assert cmd[-2:] == ["--", "/usr/bin/python3"]
 
 
+def test_the_graders_choice_of_gpus_reaches_the_sandbox_and_nothing_else_of_its_environment(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """CUDA_VISIBLE_DEVICES and the CUDA libraries' path, as the grader has them set, go into the sandbox's
+    environment; other variables of the grader's do not."""
+    from autograder.judge.session import GPU_VARIABLES, Session
+
+    session = Session(tmp_path, level=detect_isolation(), limits=Limits())
+    for name in GPU_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AUTOGRADER_SECRET_OF_THE_GRADER", "kept out")
+    assert not set(GPU_VARIABLES) & set(session._env(str(tmp_path)))
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1")
+    monkeypatch.setenv("LD_LIBRARY_PATH", "/usr/local/nvidia/lib64")
+    env = session._env(str(tmp_path))
+    assert env["CUDA_VISIBLE_DEVICES"] == "1" and env["LD_LIBRARY_PATH"] == "/usr/local/nvidia/lib64"
+    assert "AUTOGRADER_SECRET_OF_THE_GRADER" not in env
+
+
 @pytest.mark.parametrize("caps", [True, False])
 def test_scratch_folders_are_capped_where_bwrap_can_and_the_report_says_which(monkeypatch: pytest.MonkeyPatch,
                                                                              caps: bool) -> None:

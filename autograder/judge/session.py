@@ -30,6 +30,9 @@ def read_frame(fd: int, deadline: float) -> Any:
         raise EOFError
     return codec.decode(payload)
 
+# the grader's choice of GPUs and where its CUDA libraries are: passed through to the sandbox as they are set
+GPU_VARIABLES = ("CUDA_VISIBLE_DEVICES", "CUDA_DEVICE_ORDER", "NVIDIA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
 
 class Session:
     """One sandboxed fork server for one submission folder."""
@@ -50,7 +53,9 @@ class Session:
 
     def _env(self, workdir: str) -> dict[str, str]:
         package_root = str(Path(__file__).resolve().parents[2])
+        chosen_gpus = {name: os.environ[name] for name in GPU_VARIABLES if name in os.environ}
         return {
+            **chosen_gpus,
             "PATH": "/usr/bin:/bin", "HOME": workdir, "TMPDIR": workdir, "PYTHONPATH": package_root,
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "PYTHONUNBUFFERED": "1",
             "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MPLBACKEND": "Agg",
