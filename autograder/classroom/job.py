@@ -18,9 +18,9 @@ from autograder.classroom.discover import Student, UnsafeArchive, graded_folder_
 from autograder.classroom.late import apply_charges, charges, late_note, read_extensions
 from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
-from autograder.classroom.warm import warm_folder
 from autograder.course import load_course
 from autograder.judge.engine import grade, process_reference
+from autograder.judge.warm import warm_folder
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade
@@ -101,7 +101,7 @@ def run_job(job: Job) -> Outcome:
 def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
     """The student's report, and a note when the submission was refused before grading.
 
-    The submission is graded in this worker's warm folder (see autograder.classroom.warm).
+    The submission is graded in this worker's warm folder (see autograder.judge.warm).
     """
     folder = student.source
     problem = student.refused or None

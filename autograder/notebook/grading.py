@@ -13,6 +13,7 @@ from typing import Any
 from autograder.contract.probe_files import PROBE_FILE
 from autograder.course import find_course_root, load_course
 from autograder.judge.engine import grade, process_reference
+from autograder.judge.warm import warm_folder
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
@@ -43,10 +44,11 @@ def course_root() -> Path:
 def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | None = None) -> dict[str, CheckResult]:
     """Grade one exercise's module text with the engine: every check, in the sandbox, as `autograder grade` does.
 
-    With the instructor's solutions/ at hand the hidden checks and the reference run too, the reference in this
-    process's reference sandbox (one for every notebook an `nbgrader autograde` run grades); a student's kit
-    (no solutions/) runs the visible tests of exercises/. `isolation`: the level required (default: the strongest
-    available, as `autograder check`). Nothing is written to stdout or stderr.
+    With the instructor's solutions/ at hand the hidden checks and the reference run too, in this process's warm
+    sandboxes (autograder.judge.warm: one for the reference and one for the students, for every notebook an
+    `nbgrader autograde` run grades); a student's kit (no solutions/) runs the visible tests of exercises/.
+    `isolation`: the level required (default: the strongest available, as `autograder check`). Nothing is written
+    to stdout or stderr.
     """
     exercise = load_course(root / "course.yml").exercise(exercise_id)
     instructor = (root / "solutions" / exercise.id / exercise.test_file).is_file()
@@ -60,7 +62,11 @@ def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | 
         quiet = io.StringIO()
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")
-            report = grade(Path(tmp), root, exercises=[exercise.id], isolation=isolation,
-                           tests="solutions" if instructor else "submission",
-                           shared_reference=process_reference(root, isolation=isolation) if instructor else None)
+            if instructor:
+                reference = process_reference(root, isolation=isolation)
+                warm = warm_folder(root, isolation, reference)
+                report = grade(warm.place(Path(tmp)), root, exercises=[exercise.id], isolation=isolation,
+                               shared_reference=reference, sessions=warm.sessions)
+            else:
+                report = grade(Path(tmp), root, exercises=[exercise.id], isolation=isolation, tests="submission")
     return {check.check: check for check in report.checks}

@@ -1,4 +1,5 @@
-"""One warm sandbox per grade-all worker: each student is written into the same folder, which the sandbox keeps in view.
+"""One warm sandbox per grading process (a grade-all worker, an `nbgrader autograde` run): each student is written into
+the same folder, which the sandbox keeps in view.
 
 This is how `autograder check --watch` and the corpus tests grade one submission after another: the fork server never
 runs submitted code, and every probe imports the submission afresh in a new child, so a student meets the server as a
@@ -22,7 +23,7 @@ class WarmFolder:
     """This process's grading folder and the sandboxes kept warm on it (and on the shared reference)."""
 
     def __init__(self, reference: SharedReference) -> None:
-        self.root = Path(tempfile.mkdtemp(prefix="grade-all-warm-"))
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-warm-"))
         self.submission = self.root / "submission"
         self.submission.mkdir()
         self.reference = reference
