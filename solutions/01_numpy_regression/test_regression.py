@@ -27,7 +27,8 @@ def least_squares(x, y):
     return float(a), float(b)
 
 
-SPLIT_ROWS = "the first int(len(x) * train_fraction) shuffled indices go to training, all the others to validation"
+SPLIT_ROWS = ("the first int(len(x) * train_fraction) shuffled indices go to training, "
+              "all the others to validation")
 
 
 def check_split_own_stream(student, out, x, y, **kwargs):
@@ -35,7 +36,8 @@ def check_split_own_stream(student, out, x, y, **kwargs):
     again = student.probe("split_run", x=x, y=y, global_seed=12345, **kwargs)
     if not again["ok_tuple"] or np.array_equal(out["x_train"]["array"], again["x_train"]["array"]):
         return
-    fail("train_val_split to give the same split for the same arguments, whatever numpy's global random state",
+    fail("train_val_split to give the same split for the same arguments, "
+         "whatever numpy's global random state",
          "the split changed when np.random was seeded differently before the call",
          cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) on numpy's global "
                "stream. The tutorial does exactly that, right after drawing the data from the same stream "
@@ -228,7 +230,8 @@ def test_train_val_split_seeded(student):
     expect(np.array_equal(got, want), "the shuffle RandomState(5).permutation(33), "
            "first int(33 * 0.7) = 23 for training",
            f"training starts with points {got[:5].tolist()}, expected {want[:5].tolist()}",
-           cause="train_fraction or seed is ignored, or n_train is rounded instead of int(n * train_fraction)",
+           cause="train_fraction or seed is ignored, or n_train is rounded instead of "
+                 "int(n * train_fraction)",
            fix="n_train = int(n * train_fraction)")
 
 
@@ -239,7 +242,8 @@ def test_gradient_descent_hidden_line(student):
         out = student.probe("gd_run", x=x, y=y, lr=lr, n_epochs=n_epochs, seed=init_seed)
         a, b, losses = check_gd_output(out, n_epochs)
         setting = f"(data with a=-0.5, b=3.0; lr={lr}, n_epochs={n_epochs}, seed={init_seed})"
-        bad = next((i for i, (g, w) in enumerate(zip(losses, want_losses)) if abs(g - w) > 1e-8 * max(1.0, w)), None)
+        bad = next((i for i, (g, w) in enumerate(zip(losses, want_losses))
+                    if abs(g - w) > 1e-8 * max(1.0, w)), None)
         if bad is not None:
             # losses[i] == want_losses[i + 1] for every epoch: each loss was taken one update too late
             late = len(losses) > 1 and all(abs(g - w) <= 1e-8 * max(1.0, w)
@@ -250,7 +254,8 @@ def test_gradient_descent_hidden_line(student):
                        "the seed, lr or n_epochs argument is ignored, "
                        "the gradients are not those of the MSE, or the result does not come from gradient "
                        "descent (closed form, hard-coded numbers)",
-                 fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b" if late else
+                 fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b"
+                     if late else
                      "use the arguments you are given; a_grad = 2 * error.mean(), "
                      "b_grad = 2 * (x * error).mean(), then update both with lr")
         expect(abs(a - want_a) < 1e-8 and abs(b - want_b) < 1e-8,

@@ -24,7 +24,8 @@ def numpy_gradient_descent(x, y, a, b, lr, n_epochs):
 
 def check_tensor(got, name, shape, device, requires_grad=None):
     info = got["info"]
-    expect(info.get("dtype") == "float32" and info.get("shape") == list(shape) and info.get("device") == device,
+    expect(info.get("dtype") == "float32" and info.get("shape") == list(shape)
+           and info.get("device") == device,
            f"{name}: a float32 tensor of shape {tuple(shape)} on {device}"
            + (" (PyTorch's data-less device, the grader's stand-in for a GPU)" if device == "meta" else ""),
            f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "

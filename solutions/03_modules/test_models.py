@@ -71,7 +71,8 @@ def test_layer_and_sequential_models(student):
     layer = out["layer"]
     expect(layer["is_module"], "LayerLinearRegression() to be an nn.Module", f"a {layer['type']}")
     linear = layer["children"].get("linear", {})
-    expect(layer["linear_is_linear"] and (linear.get("in"), linear.get("out"), linear.get("bias")) == (1, 1, True),
+    linear_args = (linear.get("in"), linear.get("out"), linear.get("bias"))
+    expect(layer["linear_is_linear"] and linear_args == (1, 1, True),
            "an attribute linear = nn.Linear(1, 1)", f"submodules {layer['children']}",
            fix="in __init__, after super().__init__(): self.linear = nn.Linear(1, 1)")
     expect(sorted(layer["params"]) == ["linear.bias", "linear.weight"],
@@ -84,7 +85,8 @@ def test_layer_and_sequential_models(student):
     expect(seq["is_module"] and seq["type"] == "Sequential", "make_sequential() to return an nn.Sequential",
            f"a {seq['type']}", fix="return nn.Sequential(nn.Linear(1, 1))")
     children = list(seq["children"].values())
-    expect(len(children) == 1 and children[0]["type"] == "Linear" and (children[0]["in"], children[0]["out"]) == (1, 1),
+    expect(len(children) == 1 and children[0]["type"] == "Linear"
+           and (children[0]["in"], children[0]["out"]) == (1, 1),
            "exactly one layer, nn.Linear(1, 1)", f"layers {[c['type'] for c in children]}",
            fix="return nn.Sequential(nn.Linear(1, 1))")
     weights = [p for name, p in seq["params"].items() if name.endswith("weight")]
@@ -155,8 +157,8 @@ def check_fit(out, n_epochs, lr):
     expect(steps["steps"] == n_epochs, f"{n_epochs} optimizer steps on the model you were given "
                                        f"(n_epochs={n_epochs})",
            f"{steps['steps']} steps",
-           cause="training a copy of the model, or a loop that does not run n_epochs times" if steps["steps"] else
-                 "the optimizer is not built over model.parameters(), or never steps")
+           cause="training a copy of the model, or a loop that does not run n_epochs times"
+                 if steps["steps"] else "the optimizer is not built over model.parameters(), or never steps")
     expect(steps["optimizer_types"] == ["SGD"] and all(abs(v - lr) < 1e-12 for v in steps["lrs"]),
            f"optim.SGD with lr={lr}", f"{steps['optimizer_types']} with lr {sorted(set(steps['lrs']))}",
            fix="optimizer = optim.SGD(model.parameters(), lr=lr)")
@@ -201,8 +203,9 @@ def test_train_step_calls_loss_fn(student):
     calls = out["loss_calls"]
     expect(len(calls) == 2, "the loss_fn passed to make_train_step called once per train_step call",
            f"it was called {len(calls)} times in 2 calls",
-           cause="train_step uses its own loss (e.g. nn.MSELoss()) instead of the loss_fn argument" if not calls
-           else None, fix="loss = loss_fn(yhat, y) with the loss_fn given to make_train_step")
+           cause="train_step uses its own loss (e.g. nn.MSELoss()) instead of the loss_fn argument"
+                 if not calls else None,
+           fix="loss = loss_fn(yhat, y) with the loss_fn given to make_train_step")
     first = calls[0]
     expect(first["first"].startswith("prediction") and first["second"].startswith("target"),
            "loss_fn(yhat, y): the prediction first, the target second",

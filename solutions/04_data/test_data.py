@@ -55,7 +55,8 @@ def test_make_loaders_split(student):
     for name, part in (("train", train), ("val", val)):
         expect(part["kinds"] == ["x float32 cpu [1] / y float32 cpu [1]"],
                f"{name} batches of float32 CPU tensors of shape (B, 1)", f"{part['kinds']}",
-               cause="the numpy arrays were converted without a dtype (numpy's float64), or moved to a device",
+               cause="the numpy arrays were converted without a dtype (numpy's float64), "
+                     "or moved to a device",
                fix="torch.as_tensor(x).float() (and the same for y), and keep the dataset on the CPU")
     expect(len(train["indices"]) == 80 and len(val["indices"]) == 20,
            "80 training and 20 validation points (100 points, val_fraction=0.2)",
@@ -82,7 +83,8 @@ def test_make_loaders_split(student):
 
 
 def expect_same_order(first, again, setting):
-    """Two loaders made with the same seed, the global generator used in between: the same split and training order."""
+    """Two loaders made with the same seed, the global generator used in between: the same split and
+    training order."""
     expect(sorted(first["train"][0]["indices"]) == sorted(again["train"][0]["indices"]),
            f"the same training points for the same seed{setting}",
            "other training points after the grader used torch's global random generator between two calls",
@@ -184,9 +186,11 @@ def test_other_sizes_fractions_seeds(student):
                           "or another rounding than int()",
                           "n_val = int(len(x) * val_fraction); n_train = len(x) - n_val")
         elif distinct < n and len(t) + len(v) == n:
-            cause, fix = "training and validation points drawn separately", "split one dataset once with random_split"
+            cause, fix = ("training and validation points drawn separately",
+                          "split one dataset once with random_split")
         else:
-            cause, fix = "points lost from the training loader (drop_last=True?)", "keep the last, smaller batch"
+            cause, fix = ("points lost from the training loader (drop_last=True?)",
+                          "keep the last, smaller batch")
         expect(len(t) == n - n_val and len(v) == n_val and sorted(t + v) == list(range(n)),
                f"{n - n_val} training and {n_val} validation points, together every point once {setting}",
                f"{len(t)} training and {len(v)} validation points, {distinct} distinct", cause=cause, fix=fix)

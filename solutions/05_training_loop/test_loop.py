@@ -33,9 +33,10 @@ def _pair(out):
 
 def test_validation_value(student):
     out = student.probe("validation_run", seed=0)
-    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64) unless it was an int
-    expect(out["got"] is not None and out["got_type"] not in ("int",
-                                                              "bool"), "validation returns a Python float",
+    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64)
+    # unless it was an int
+    expect(out["got"] is not None and out["got_type"] not in ("int", "bool"),
+           "validation returns a Python float",
            f"{out['got_repr']} of type {out['got_type']}", cause="a tensor, an array or an int was returned",
            fix="return float(np.mean(batch_losses)) where each batch loss is loss.item()")
     n_calls = sum(1 for c in out["loss_calls"] if c["batch"] == 10)
@@ -187,8 +188,8 @@ def test_matches_reference(student, reference):
     kwargs = {"seed": 11, "n_epochs": 6, "validate": True}
     mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
     _pair(mine)
-    expect(mine["losses"]["values"] is not None and np.allclose(mine["losses"]["values"], ref["losses"]["values"],
-                                                                 rtol=1e-5, atol=1e-7),
+    losses, ref_losses = mine["losses"]["values"], ref["losses"]["values"]
+    expect(losses is not None and np.allclose(losses, ref_losses, rtol=1e-5, atol=1e-7),
            "the reference's losses with the same model, data and seed: "
            f"{np.round(ref['losses']['values'], 5)}",
            f"{np.round(mine['losses']['values'] or [], 5)}",

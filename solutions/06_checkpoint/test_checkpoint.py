@@ -12,7 +12,8 @@ def _train_modes(training):
 
 
 def recorded_after_step(returned, used):
-    """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
+    """The cause to give when the returned rates are the used ones one epoch late (read after
+    scheduler.step())."""
     if returned and used and returned[:-1] == used[1:] and returned != used:
         return ("these are the rates after scheduler.step(), as the tutorial records them; "
                 "this course records the rate used during each epoch, read before scheduler.step(), "
@@ -63,7 +64,8 @@ def test_load_checkpoint_restores(student):
            "epoch 7 (an int), as in the grader's checkpoint",
            f"{out['epoch']!r} ({out['epoch_type']})",
            cause="the epoch is not read from the file" if out["epoch"] != 7 else None)
-    expect(out["losses"]["values"] == out["want_losses"] and out["val_losses"]["values"] == out["want_val_losses"],
+    expect(out["losses"]["values"] == out["want_losses"]
+           and out["val_losses"]["values"] == out["want_val_losses"],
            f"the file's histories: losses {out['want_losses'][:3]}…, "
            f"val_losses {out['want_val_losses'][:3]}…",
            f"losses {(out['losses']['values'] or [])[:3]}…, "
@@ -129,8 +131,8 @@ def test_resume_equivalence(student):
     expect(out["params_equal"], "training 2 epochs, saving, loading into a fresh model and optimizer and "
            "training 3 more to give exactly the weights of 5 epochs without a break",
            f"weights that differ by up to {out['max_diff']:.3g}",
-           cause=f"the optimizer state was not saved or restored ({out['optimizer_diff']})" if out["optimizer_diff"]
-           else "the model's weights were not restored exactly",
+           cause=f"the optimizer state was not saved or restored ({out['optimizer_diff']})"
+                 if out["optimizer_diff"] else "the model's weights were not restored exactly",
            fix="save and restore both state_dicts")
     expect(out["losses"] == out["want_losses"],
            "the loss history continued exactly", f"{out['losses']}, expected "
@@ -195,7 +197,8 @@ def test_scheduler_step_lr(student):
            "each step after the epoch's training",
            f"after {[c['opt_steps'] for c in calls]} optimizer steps")
     lrs = out["learning_rates"]
-    expect(out["used_lrs"] == [0.1, 0.1, 0.05, 0.05, 0.025] and lrs["ok"] and lrs["values"] == out["used_lrs"],
+    expect(out["used_lrs"] == [0.1, 0.1, 0.05, 0.05, 0.025]
+           and lrs["ok"] and lrs["values"] == out["used_lrs"],
            "learning rates [0.1, 0.1, 0.05, 0.05, 0.025] (StepLR, step_size=2, gamma=0.5), used and returned",
            f"used {out['used_lrs']}, returned {lrs['values']}",
            cause=recorded_after_step(lrs["values"], out["used_lrs"]),

@@ -56,7 +56,8 @@ def test_classifier_structure(student):
     layers = out["layers"]
     expect(layers.get("fc1", {}).get("type") == "Linear" and layers.get("fc2", {}).get("type") == "Linear",
            "two nn.Linear layers named fc1 and fc2", f"layers {layers}")
-    expect((layers["fc1"]["in"], layers["fc1"]["out"], layers["fc2"]["in"], layers["fc2"]["out"]) == (4, 32, 32, 3),
+    fc1, fc2 = layers["fc1"], layers["fc2"]
+    expect((fc1["in"], fc1["out"], fc2["in"], fc2["out"]) == (4, 32, 32, 3),
            "fc1 = nn.Linear(n_features, n_hidden) and fc2 = nn.Linear(n_hidden, n_classes) "
            "(here n_hidden=32)", f"fc1 {layers['fc1']['in']}→{layers['fc1']['out']}, "
            f"fc2 {layers['fc2']['in']}→{layers['fc2']['out']}",
@@ -74,8 +75,8 @@ def test_train_loss_decreases(student):
     expect(out["ok_pair"], "train returns a pair (losses, val_losses)", "something else")
     steps = out["steps"]["steps"]
     expect(steps == 100, "100 optimizer steps on the model you were given (n_epochs=100)", f"{steps} steps",
-           cause="training a copy of the model, ignoring n_epochs, or not calling optimizer.step()" if steps == 0
-           else "the loop does not run exactly n_epochs full-batch steps")
+           cause="training a copy of the model, ignoring n_epochs, or not calling optimizer.step()"
+                 if steps == 0 else "the loop does not run exactly n_epochs full-batch steps")
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
@@ -109,7 +110,8 @@ def test_evaluate_no_grad_eval_mode(student):
 def test_accuracy_value(student):
     out = student.probe("accuracy_run", seed=3)
     expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-6,
-           f"accuracy {out['want']:.4f} as a Python float in [0, 1]", returned_number(out["got"], out["got_type"]),
+           f"accuracy {out['want']:.4f} as a Python float in [0, 1]",
+           returned_number(out["got"], out["got_type"]),
            fix=number_fix(out["got"], out["got_type"]) or "compare logits.argmax(dim=1) with y, "
            "then take the mean and .item()")
 
@@ -212,7 +214,8 @@ def test_train_matches_reference(student, reference):
 
 
 def test_training_time(student, reference, exercise):
-    from autograder.checks.reference_time import fresh_reference_runs  # a hidden check's helper: not in the release
+    # a hidden check's helper: not in the release
+    from autograder.checks.reference_time import fresh_reference_runs
 
     budget = exercise.timing
     mine = [student.probe("time_train", seed=rep, n_epochs=budget.n_epochs, timeout=exercise.timeout)

@@ -38,7 +38,8 @@ def _same_rows(a, b):
 
 
 def _check_batches(passes, name, batch_size, n):
-    """Each batch a (float32 (B, 4), int64 (B,)) CPU pair; B = batch_size except a smaller last one; n in all."""
+    """Each batch a (float32 (B, 4), int64 (B,)) CPU pair; B = batch_size except a smaller last one;
+    n in all."""
     expect(passes["ok"], f"{name}: each batch a pair (features, labels)",
            f"a batch of type {passes.get('type')}",
            fix="have the dataset's __getitem__ return (x, y); the DataLoader then stacks them into pairs")
@@ -99,7 +100,8 @@ def test_dataset_items(student):
             expect(y.get("dtype") == "int64" and y.get("shape") == [] and y.get("device") == "cpu",
                    f"dataset[{i}][1]: an int64 CPU tensor of shape () (built from {source})",
                    f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
-                   cause="the labels kept the dtype they came with (int32 here)" if y.get("dtype") == "int32" else
+                   cause="the labels kept the dtype they came with (int32 here)"
+                         if y.get("dtype") == "int32" else
                          "labels converted to float, or the label returned as a Python int, a list, or "
                          "labels[index:index + 1]",
                    fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and return "
@@ -123,9 +125,11 @@ def test_loaders_batches(student):
         expect(out["ok_pair"], "make_iris_loaders returns a pair (train_loader, val_loader)",
                f"a {out.get('type')}")
         _check_batches(out["train1"], f"train loader (batch_size={batch_size}, seed={seed})", batch_size, 112)
-        _check_batches(out["val1"], f"validation loader (batch_size={batch_size}, seed={seed})", batch_size, 38)
+        _check_batches(out["val1"], f"validation loader (batch_size={batch_size}, seed={seed})",
+                       batch_size, 38)
         split = out["split"]
-        expect(_same_rows(out["train1"]["x"], split["x_train"]) and _same_rows(out["val1"]["x"], split["x_val"]),
+        expect(_same_rows(out["train1"]["x"], split["x_train"])
+               and _same_rows(out["val1"]["x"], split["x_val"]),
                f"the training loader to hold the 112 training flowers of load_iris_data(seed={seed}) and the "
                "validation loader its 38 validation flowers",
                "other flowers (the parts swapped, or another split)",
@@ -256,7 +260,8 @@ def test_loaders_shuffle_seeded(student):
 
 
 def _epochs(out):
-    """The recorded forwards, told apart by batch size: (training forwards with gradients, validation forwards)."""
+    """The recorded forwards, told apart by batch size: (training forwards with gradients,
+    validation forwards)."""
     val_sizes = set(out["val_sizes"])
     train = [(k, f) for k, f in enumerate(out["forwards"]) if f["batch"] == out["train_batch"] and f["grad"]]
     val = [(k, f) for k, f in enumerate(out["forwards"]) if f["batch"] in val_sizes]

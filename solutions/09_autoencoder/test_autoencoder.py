@@ -12,7 +12,8 @@ def test_load_digits_data_scaled(student):
     expect(out["ok_pair"], "a pair (x_train, x_val)", f"a {out['type']}")
     for name, rows in (("x_train", 1437), ("x_val", 360)):
         info = out[name]
-        expect(info.get("shape") == [rows, 64] and info.get("dtype") == "float32" and info.get("device") == "cpu",
+        expect(info.get("shape") == [rows, 64] and info.get("dtype") == "float32"
+               and info.get("device") == "cpu",
                f"{name}: a float32 CPU tensor of shape ({rows}, 64)",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
@@ -78,7 +79,8 @@ def test_train_loss_falls(student):
 
 
 def _steps_cause(steps: int, batches: int, n_epochs: int) -> str | None:
-    """Why a run made `steps` optimizer steps, not one per batch of `batches` per epoch, where the count says."""
+    """Why a run made `steps` optimizer steps, not one per batch of `batches` per epoch, where the count
+    says."""
     if not steps:
         return "optimizer.step() is never called, or it steps an optimizer of another model"
     if steps % batches == 0:
@@ -93,11 +95,12 @@ def _plural(count: int, word: str) -> str:
 
 
 def _list_of(got: dict) -> str:
-    """What came back where a list of Python floats was expected: its type, length and the type of its items."""
+    """What came back where a list of Python floats was expected: its type, length and the type of its
+    items."""
     n = len(got["values"] or [])
     kinds = ", ".join(kind.rsplit(".", 1)[-1] for kind in got.get("kinds") or []) or "no"
-    return f"a {got['type']} of {n} {_plural(n, 'item')} ({kinds} {_plural(n, 'item')})" if got["values"] is not None \
-        else f"a {got['type']}"
+    return (f"a {got['type']} of {n} {_plural(n, 'item')} ({kinds} {_plural(n, 'item')})"
+            if got["values"] is not None else f"a {got['type']}")
 
 
 def test_plot_reconstructions_figure(student):
@@ -131,7 +134,8 @@ def test_validation_no_grad_eval_mode(student):
     expect(len(val_fw) >= 3 * 2, "validation on every batch of the validation loader after every epoch",
            f"{len(val_fw)} validation forward passes in 3 epochs of 2 validation batches",
            cause=f"validation after {len(val_fw) // 2} {_plural(len(val_fw) // 2, 'epoch')}: "
-           "the loop does not run n_epochs=3 times (range(n_epochs))" if val_fw and len(val_fw) % 2 == 0 else None)
+                 "the loop does not run n_epochs=3 times (range(n_epochs))"
+                 if val_fw and len(val_fw) % 2 == 0 else None)
     expect(not any(f["training"] for f in val_fw),
            "validation in eval mode", "a validation pass in train mode",
            fix="call model.eval() before validating")
@@ -184,9 +188,10 @@ def test_embed_reconstruct_eval_no_grad(student):
         forwards = out["forwards"]
         part = "model.encoder" if function == "embed" else "the model"
         expect(forwards, f"{function} to run {part} on x", f"{part} was never called")
+        modes = [("train" if f["training"] else "eval") + (" + grad" if f["grad"] else "") for f in forwards]
         expect(not any(f["training"] for f in forwards) and not any(f["grad"] for f in forwards),
                f"{function}: {part} in eval mode under torch.no_grad()",
-               f"modes {[('train' if f['training'] else 'eval') + (' + grad' if f['grad'] else '') for f in forwards]}",
+               f"modes {modes}",
                fix="model.eval(), then compute inside `with torch.no_grad():`")
         expect(out["output"].get("shape") == shape and out["matches"],
                f"{function}(model, 7 digits): the model's own output, shape {tuple(shape)}",
@@ -215,7 +220,8 @@ def test_targets_and_results_on_model_device(student):
         where = device_words(out["model_device"])
         training = function == "train_autoencoder"
         place = mismatch_place(out["during"])
-        expect(out["mismatch"] is None, f"{function}: every tensor on the model's device ({where}) to the end",
+        expect(out["mismatch"] is None,
+               f"{function}: every tensor on the model's device ({where}) to the end",
                f"{out['mismatch']} ({place})" if training else f"{out['mismatch']}",
                cause=("the targets of a batch stayed on the CPU in training and met the model's output in "
                       "the loss"
@@ -275,11 +281,11 @@ def test_architecture_narrows_and_mirrors(student):
         expect(enc and enc[-1] == embedding_dim and all(a >= b for a, b in zip(enc, enc[1:])),
                f"{made}: encoder Linear widths narrowing down to {embedding_dim}", f"widths {enc}",
                fix="nn.Linear(n_features, ...) ... nn.Linear(..., embedding_dim)")
-        expect(out["encoder"][-1]["kind"] == "Linear" and out["encoder"][-1]["negative"],
+        last = out["encoder"][-1]
+        expect(last["kind"] == "Linear" and last["negative"],
                f"{made}: no activation after the embedding (it can be negative)",
-               f"the encoder ends with {out['encoder'][-1]['kind']}" + ("" if out["encoder"][-1]["negative"]
-                                                                        else
-                                                                        ", and no embedding value is negative"),
+               f"the encoder ends with {last['kind']}"
+               + ("" if last["negative"] else ", and no embedding value is negative"),
                fix="end the encoder with its last nn.Linear, no ReLU after it")
         expect(dec == [*enc[-2::-1], n_features], f"{made}: decoder widths that mirror the encoder's, "
                f"{[*enc[-2::-1], n_features]}", f"widths {dec}", fix="the encoder's layers in reverse order")
