@@ -32,8 +32,8 @@ def check_tensor(got, name, shape, device, requires_grad=None):
            f"device={info.get('device')}",
            cause="float64 kept from numpy" if info.get("dtype") == "float64" else
                  "the device argument is not used" if info.get("device") not in (None, device) else None,
-           fix="torch.as_tensor(x).float().to(device)  (or torch.as_tensor(x, dtype=torch.float32, "
-               "device=device))")
+           fix="torch.as_tensor(x).float().to(device)  "
+               "(or torch.as_tensor(x, dtype=torch.float32, device=device))")
     if requires_grad is not None:
         expect(info.get("requires_grad") == requires_grad, f"{name}.requires_grad == {requires_grad}",
                f"requires_grad={info.get('requires_grad')}",
@@ -72,8 +72,8 @@ def test_init_parameters_seeded(student):
         want = out["want"]
         got = [out["a"]["values"][0], out["b"]["values"][0]]
         if not np.allclose(got, want, rtol=0, atol=1e-7):
-            fail(f"with seed={seed}: a={want[0]:.6f}, "
-                 f"b={want[1]:.6f} (torch.manual_seed(seed), then torch.randn(1) for a, then for b)",
+            fail(f"with seed={seed}: a={want[0]:.6f}, b={want[1]:.6f} "
+                 "(torch.manual_seed(seed), then torch.randn(1) for a, then for b)",
                  f"a={got[0]:.6f}, b={got[1]:.6f}",
                  cause="b was drawn before a" if np.allclose(got[::-1], want, rtol=0, atol=1e-7) else
                        "the seed argument is ignored, torch.manual_seed(seed) is not called first, "
@@ -149,8 +149,8 @@ def check_fit(out, n_epochs, setting):
     expect(abs(got[0] - want_losses[0]) <= 1e-5 * max(1.0, want_losses[0]),
            f"the first loss to be that of init_parameters(device, seed={setting['seed']}): "
            f"{want_losses[0]:.6f}",
-           f"{got[0]:.6f}", cause="the seed is not passed on to init_parameters, "
-           "or the loss is recorded after the update",
+           f"{got[0]:.6f}",
+           cause="the seed is not passed on to init_parameters, or the loss is recorded after the update",
            fix="a, b = init_parameters(device, seed=seed); losses.append(manual_step(...))")
     bad = next((i for i, (g, w) in enumerate(zip(got, want_losses)) if abs(g - w) > 1e-4 * max(1.0, w)), None)
     expect(bad is None, f"the losses of gradient descent with lr={setting['lr']}, epoch by epoch",
@@ -188,8 +188,8 @@ def test_parameters_created_on_device(student):
         info = out[name]["info"]
         check_tensor(out[name], name, (1,), device, requires_grad=True)
         where = f"{device} (the grader's stand-in for a GPU)" if device == "meta" else device
-        expect(info.get("is_leaf"), f"{name} created directly on {where}: "
-                                    "a leaf tensor whose .grad backward() fills",
+        expect(info.get("is_leaf"),
+               f"{name} created directly on {where}: a leaf tensor whose .grad backward() fills",
                f"{name} on {info.get('device')} is not a leaf (is_leaf=False)",
                cause="`torch.randn(1, requires_grad=True).to(device)` copies the tensor: "
                      f"the copy on {device} is not a leaf, so its .grad stays None "
@@ -200,8 +200,8 @@ def test_parameters_created_on_device(student):
         got = [out["a"]["values"][0], out["b"]["values"][0]]
         expect(np.allclose(got, out["want"], rtol=0, atol=1e-6),
                f"torch.manual_seed(3), then torch.randn(1, device='{device}') for a and for b: {out['want']}",
-               f"{got}", fix="draw the numbers on the device itself (device=device), "
-                             "after torch.manual_seed(seed)")
+               f"{got}",
+               fix="draw the numbers on the device itself (device=device), after torch.manual_seed(seed)")
 
 
 def test_manual_step_repeated(student):

@@ -205,9 +205,11 @@ def test_labels_reach_model_device(student):
         out = student.probe("labels_device_run", seed=6, function=function)
         where = out["model_device"]
         expect(out["devices"] == [where, where],
-               f"{function}: predictions and targets on the model's device ({where}) when the loss is "
-               "computed", f"prediction on {(out['devices'] or ['?'])[0]}, target y_batch "
-               f"on {(out['devices'] or ['?', '?'])[1]}" if out["devices"] else "the loss was never called",
+               f"{function}: predictions and targets on the model's device ({where}) "
+               "when the loss is computed",
+               f"prediction on {(out['devices'] or ['?'])[0]}, "
+               f"target y_batch on {(out['devices'] or ['?', '?'])[1]}"
+               if out["devices"] else "the loss was never called",
                cause="x_batch was moved but y_batch stayed on the CPU" if out["devices"] else None,
                fix="y_batch = y_batch.to(device), as for x_batch")
 ### END HIDDEN TESTS

@@ -33,8 +33,9 @@ def test_save_checkpoint_contents(student):
                    "torch.load reads only tensors and plain Python data unless weights_only=False, "
                    "which also runs any code hidden in the file. This course keeps weights_only=True, "
                    "so the histories are saved as Python floats"
-             if out.get("numpy") else "the checkpoint holds objects other than tensors, dicts, lists, "
-             "ints and floats (e.g. the whole model instead of its state_dict)",
+             if out.get("numpy") else
+             "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
+             "(e.g. the whole model instead of its state_dict)",
              fix="save model.state_dict() and optimizer.state_dict(), "
                  "and the losses as [float(v) for v in losses]")
     expect(out["type"] == "dict", "a dict saved with torch.save", f"a {out['type']}")
@@ -135,8 +136,8 @@ def test_resume_equivalence(student):
                  if out["optimizer_diff"] else "the model's weights were not restored exactly",
            fix="save and restore both state_dicts")
     expect(out["losses"] == out["want_losses"],
-           "the loss history continued exactly", f"{out['losses']}, expected "
-           f"{out['want_losses']}", fix="return the saved loss list")
+           "the loss history continued exactly", f"{out['losses']}, expected {out['want_losses']}",
+           fix="return the saved loss list")
 
 
 def test_refuses_unsafe_checkpoint(student):

@@ -112,8 +112,8 @@ def test_accuracy_value(student):
     expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-6,
            f"accuracy {out['want']:.4f} as a Python float in [0, 1]",
            returned_number(out["got"], out["got_type"]),
-           fix=number_fix(out["got"], out["got_type"]) or "compare logits.argmax(dim=1) with y, "
-           "then take the mean and .item()")
+           fix=number_fix(out["got"], out["got_type"])
+               or "compare logits.argmax(dim=1) with y, then take the mean and .item()")
 
 
 def test_plot_losses_figure(student):
@@ -151,8 +151,7 @@ def test_train_modes_every_epoch(student):
            cause="evaluate() switched the model to eval mode and training "
            "never switched back", fix="call model.train() at the start of every epoch")
     expect(all(f["grad"] for f in train_fw),
-           "gradients enabled during training", "a training forward ran without "
-           "gradients")
+           "gradients enabled during training", "a training forward ran without gradients")
     expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
            "validation ran in train mode or with gradients (the validation inside train)",
            cause="evaluate() does not switch to eval mode and torch.no_grad(), "

@@ -173,8 +173,9 @@ def test_train_loss_falls(student):
     expect(min(abs(got - batch_mean), abs(got - flower_mean)) < 2e-3,
            "the last validation loss to be the trained model's loss on the validation loader "
            f"({batch_mean:.4f})",
-           f"{got:.4f}", cause="the validation loss is computed on other data, "
-           "before the last training epoch, or not averaged over the validation batches",
+           f"{got:.4f}",
+           cause="the validation loss is computed on other data, "
+                 "before the last training epoch, or not averaged over the validation batches",
            fix="after each epoch's training batches, average the loss over all batches of val_loader")
 
 

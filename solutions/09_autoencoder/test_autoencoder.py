@@ -140,8 +140,8 @@ def test_validation_no_grad_eval_mode(student):
            "validation in eval mode", "a validation pass in train mode",
            fix="call model.eval() before validating")
     expect(not any(f["grad"] for f in val_fw),
-           "validation under torch.no_grad()", "validation ran with gradients "
-           "enabled", fix="wrap the validation loop in `with torch.no_grad():`")
+           "validation under torch.no_grad()", "validation ran with gradients enabled",
+           fix="wrap the validation loop in `with torch.no_grad():`")
     bad = [i for i, f in enumerate(train_fw) if not (f["training"] and f["grad"])]
     expect(not bad, "training forward passes in train mode with gradients, in every epoch",
            f"{len(bad)} of {len(train_fw)} training passes in eval mode or without gradients",
