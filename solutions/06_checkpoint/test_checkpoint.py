@@ -225,7 +225,7 @@ def test_scheduler_loop_habits(student):
     where = out["model_device"]
     expect(out["batch_device"] == where and out["devices"] in (None, [where, where]),
            f"train_with_scheduler: x_batch and y_batch moved to the model's device ({where})",
-           f"x_batch on {out['batch_device']}" + (f", y_batch on {out['devices'][1]}" if out["devices"] else
-                                                  ""),
+           f"x_batch on {out['batch_device']}"
+           + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
            fix="device = next(model.parameters()).device; x_batch.to(device), y_batch.to(device) in the loop")
 ### END HIDDEN TESTS

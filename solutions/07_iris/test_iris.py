@@ -330,17 +330,17 @@ def test_time_training_measures_train(student):
     kinds = ", ".join(kind.rsplit(".", 1)[-1] for kind in losses.get("kinds") or [])
     expect(losses["ok"] and len(losses["values"]) == 50,
            "losses: the list of 50 training losses train returned",
-           f"a {losses['type']} of {len(losses['values'] or [])} items" + (f" of type {kinds}" if kinds else
-                                                                           ""),
+           f"a {losses['type']} of {len(losses['values'] or [])} items"
+           + (f" of type {kinds}" if kinds else ""),
            fix="return the list train returns, of Python floats (loss.item())")
     first = losses["values"][0]
     on_softmax = abs(first - out["l0_on_softmax"]) < 1e-3
     expect(abs(first - out["l0"]) < 1e-3,
-           f"the first loss to be the initial model's cross-entropy on its logits "
-           f"({out['l0']:.4f})", f"{first:.4f}" + (f", the cross-entropy of its softmax outputs "
-                                                  f"({out['l0_on_softmax']:.4f})" if on_softmax else ""),
+           f"the first loss to be the initial model's cross-entropy on its logits ({out['l0']:.4f})",
+           f"{first:.4f}" + (f", the cross-entropy of its softmax outputs ({out['l0_on_softmax']:.4f})"
+                             if on_softmax else ""),
            cause="the loss is computed on softmax outputs: nn.CrossEntropyLoss applies log-softmax to the "
-           "logits itself, so a softmax before it squashes the loss" if on_softmax else None,
+                 "logits itself, so a softmax before it squashes the loss" if on_softmax else None,
            fix="loss_fn(model(x), y) on the raw logits, no softmax" if on_softmax else
            "record loss.item() of each step's loss, before optimizer.step()")
 
