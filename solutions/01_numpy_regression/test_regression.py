@@ -166,8 +166,8 @@ def test_gradient_descent_matches_sklearn(student):
            f"{got[0]['type']} and {got[1]['type']}",
            fix="return float(model.intercept_[0]), float(model.coef_[0][0])")
     expect(abs(got[0]["value"] - want_a) < 1e-8 and abs(got[1]["value"] - want_b) < 1e-8,
-           f"LinearRegression's fit on the tutorial's training data: intercept {want_a:.6f}, "
-           f"coef {want_b:.6f}",
+           "LinearRegression's fit on the tutorial's training data: "
+           f"intercept {want_a:.6f}, coef {want_b:.6f}",
            f"intercept {got[0]['value']:.6f}, coef {got[1]['value']:.6f}",
            cause="intercept and slope swapped, or the model was fitted on other data",
            fix="model = LinearRegression().fit(x, y); intercept_ is our a, coef_ our b")
@@ -261,8 +261,8 @@ def test_gradient_descent_hidden_line(student):
         expect(abs(a - want_a) < 1e-8 and abs(b - want_b) < 1e-8,
                f"a={want_a:.6f}, b={want_b:.6f} after gradient descent {setting}", f"a={a:.6f}, b={b:.6f}",
                cause="a and b do not come from the gradient-descent loop "
-                     "(a closed-form or scikit-learn fit), are returned before the last update, "
-                     "or are swapped",
+                     "(a closed-form or scikit-learn fit), "
+                     "are returned before the last update, or are swapped",
                fix="return float(a[0]), float(b[0]) after the loop")
 
 

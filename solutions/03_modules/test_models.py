@@ -175,8 +175,8 @@ def check_fit(out, n_epochs, lr):
     expect(out["eval_forwards"] == 0, "every forward pass in train mode with gradients on",
            f"{out['eval_forwards']} forward passes in eval mode or under no_grad")
     expect(out["grad"]["accumulated"] == 0, "gradients zeroed at every step",
-           f"{out['grad']['accumulated']} of {out['grad']['backwards']} backward passes added to stale "
-           "gradients",
+           f"{out['grad']['accumulated']} of {out['grad']['backwards']} backward passes "
+           "added to stale gradients",
            fix="optimizer.zero_grad() in every train_step")
     want_losses, want_params = line_gd(out["before"], out["x32"], out["y32"], lr, n_epochs)
     got = losses["values"]
@@ -224,8 +224,8 @@ def test_train_step_zero_grad(student):
     expect(out["callable"], "make_train_step to return a function", f"a {out.get('type')}")
     grad = out["grad"]
     expect(grad["accumulated"] == 0, "gradients cleared between train_step calls",
-           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the gradient of an "
-           "earlier call",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the "
+           "gradient of an earlier call",
            cause="optimizer.zero_grad() is never called, so .grad keeps growing",
            fix="call optimizer.zero_grad() in every train_step (before backward() or after step())")
     check_train_steps(out, 0.2, "three train_step calls")
@@ -271,7 +271,7 @@ def test_fit_model_targets_on_device(student):
     out = student.probe("targets_device_run", seed=7, x=x, y=y)
     where = device_words(out["model_device"])
     expect(out["mismatch"] is None, f"y moved to the model's device ({where}) as well as x",
-           f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's output in "
-                                       "the loss",
+           f"{out['mismatch']}", cause="only x was moved; "
+                                       "y stayed on the CPU and met the model's output in the loss",
            fix="y = y.to(device), as for x")
 ### END HIDDEN TESTS

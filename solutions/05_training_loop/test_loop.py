@@ -121,8 +121,8 @@ def test_train_mode_every_epoch(student):
     train_fw = [f for f in out["forwards"] if f["batch"] == 16]
     val_fw = [f for f in out["forwards"] if f["batch"] == 10]
     expect(len(train_fw) == 16 and len(val_fw) == 12,
-           "16 training forward passes (batches of 16) and 12 validation forward passes (batches of 10) in 4 "
-           "epochs",
+           "16 training forward passes (batches of 16) and 12 validation forward passes "
+           "(batches of 10) in 4 epochs",
            f"{len(train_fw)} and {len(val_fw)}",
            cause="validation is skipped, run more than once per epoch, "
                  "or calls model.forward(x) instead of model(x)",
@@ -146,8 +146,8 @@ def test_train_mode_every_epoch(student):
     means, _ = _epoch_means(out["loss_calls"], 10, 3, 4)
     expect(means is not None and np.allclose(val["values"], means, rtol=1e-5, atol=1e-7),
            f"each validation loss = the mean validation batch loss after that epoch: {means}",
-           f"{val['values']}", fix="val_losses.append(validation(model, loss_fn, val_loader)) after each "
-                                   "epoch")
+           f"{val['values']}", fix="val_losses.append(validation(model, loss_fn, "
+                                   "val_loader)) after each epoch")
 
 
 def test_gradients_zeroed(student):
@@ -155,8 +155,8 @@ def test_gradients_zeroed(student):
     grad = out["grad"]
     expect(grad["backwards"] == 12, "one backward pass per training batch (12)", f"{grad['backwards']}")
     expect(grad["accumulated"] == 0, "gradients cleared before every backward pass",
-           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the previous batch's "
-           "gradients",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the "
+           "previous batch's gradients",
            fix="call optimizer.zero_grad() once per mini-batch "
                "(before loss.backward() or after optimizer.step())")
     expect(out["steps"]["n_optimizers"] == 1 and out["given_optimizer"],
@@ -176,8 +176,8 @@ def test_batches_reach_model_device(student):
                "no forward pass at all",
                cause="the loss was read before any model(x) call the grader could see: "
                      "is the model called as model.forward(x)? Call model(x_batch)" if seen else None,
-               fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); y_batch = "
-                   "y_batch.to(device)")
+               fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); "
+                   "y_batch = y_batch.to(device)")
         got = out["forwards"][0]["device"]
         expect(got == out["model_device"], f"{function}: batches moved to the model's device ({where})",
                f"batches on {device_words(got)}",

@@ -77,8 +77,8 @@ def test_load_checkpoint_restores(student):
                  "or loads something else than checkpoint['model_state_dict']",
            fix="model.load_state_dict(checkpoint[\"model_state_dict\"])")
     expect(out["optimizer_diff"] is None,
-           "the optimizer's state replaced by the file's (Adam's moments, step, "
-           "learning rate 0.01)", f"{out['optimizer_diff']}",
+           "the optimizer's state replaced by the file's "
+           "(Adam's moments, step, learning rate 0.01)", f"{out['optimizer_diff']}",
            cause="optimizer.load_state_dict is missing",
            fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
     expect(_train_modes(out["training"]), "the model in train mode afterwards, ready to resume training",
@@ -180,8 +180,8 @@ def test_loads_onto_model_device(student):
                          "This course asks for the model's device: "
                          "a checkpoint saved on a GPU otherwise fails on a machine without one, "
                          "or lands on the wrong device",
-                   fix="device = next(model.parameters()).device; torch.load(path, map_location=device, "
-                       "weights_only=True)")
+                   fix="device = next(model.parameters()).device; "
+                       "torch.load(path, map_location=device, weights_only=True)")
 
 
 def test_scheduler_step_lr(student):
@@ -191,8 +191,8 @@ def test_scheduler_step_lr(student):
     calls = out["calls"]
     expect(len(calls) == 5, "StepLR stepped once per epoch (5 times)", f"{len(calls)} times")
     expect(all(c["arg"] is None for c in calls),
-           "scheduler.step() without arguments for schedulers other than "
-           "ReduceLROnPlateau", f"scheduler.step({calls[0]['arg'] if calls else ''})",
+           "scheduler.step() without arguments for schedulers other "
+           "than ReduceLROnPlateau", f"scheduler.step({calls[0]['arg'] if calls else ''})",
            fix="if isinstance(scheduler, ReduceLROnPlateau): scheduler.step(val_loss) else: scheduler.step()")
     expect(all(c["opt_steps"] == 4 * (e + 1) for e, c in enumerate(calls)),
            "each step after the epoch's training",

@@ -27,8 +27,8 @@ def test_load_iris_data_split(student):
                f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
-               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and torch.int64 for "
-                   "labels")
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and "
+                   "torch.int64 for labels")
     counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
     expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]),
            "a stratified split: 12 or 13 flowers of each "
@@ -124,8 +124,8 @@ def test_plot_losses_figure(student):
     labels = [ln["label"] for ln in out["lines"]]
     expect(len(out["lines"]) == 2, "two curves (training and validation)", f"{len(out['lines'])} curves")
     expect(out["xlabel"] and out["ylabel"] and out["legend"], "labelled axes and a legend",
-           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, legend={'yes' if out['legend'] else 'no'}, "
-           f"labels {labels}")
+           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, "
+           f"legend={'yes' if out['legend'] else 'no'}, labels {labels}")
 
 
 def test_time_training_returns(student):
@@ -148,8 +148,8 @@ def test_train_modes_every_epoch(student):
     bad = [i + 1 for i, f in enumerate(train_fw) if not f["training"]]
     expect(not bad, "training forward passes in train mode in every epoch",
            f"train-mode off in epoch(s) {bad}",
-           cause="evaluate() switched the model to eval mode and training "
-           "never switched back", fix="call model.train() at the start of every epoch")
+           cause="evaluate() switched the model to eval mode and "
+           "training never switched back", fix="call model.train() at the start of every epoch")
     expect(all(f["grad"] for f in train_fw),
            "gradients enabled during training", "a training forward ran without gradients")
     expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
@@ -247,8 +247,8 @@ def test_arguments_are_used(student):
            "flowers", f"sizes {out['sizes']}", cause="val_fraction is not passed on as test_size",
            fix="train_test_split(..., test_size=val_fraction, ...)")
     got = (out["layers"].get("fc1"), out["layers"].get("fc2"))
-    expect(got == ([6, 10], [10, 5]), "IrisClassifier(n_features=6, n_hidden=10, n_classes=5): fc1 6→10, "
-                                      "fc2 10→5",
+    expect(got == ([6, 10], [10, 5]), "IrisClassifier(n_features=6, n_hidden=10, n_classes=5): "
+                                      "fc1 6→10, fc2 10→5",
            f"fc1 {got[0]}, fc2 {got[1]} (in, out)",
            cause="a size is a constant (4 or 3 for iris) instead of the "
            "constructor's argument", fix="nn.Linear(n_features, n_hidden) and nn.Linear(n_hidden, n_classes)")
@@ -262,8 +262,8 @@ def test_train_uses_lr(student):
     expect(lrs == [3e-3], "the optimizer to step with lr=0.003, the lr given to train",
            f"steps with learning rate(s) {lrs or 'none'}", cause="the learning rate is a constant, or the "
            "optimizer's default, instead of the lr argument",
-           fix="pass lr=lr to the optimizer (any torch.optim optimizer is fine; the stub names Adam as the "
-           "tutorial does)")
+           fix="pass lr=lr to the optimizer "
+           "(any torch.optim optimizer is fine; the stub names Adam as the tutorial does)")
 
 
 def test_defaults_follow_the_spec(student):

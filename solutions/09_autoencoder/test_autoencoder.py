@@ -223,13 +223,13 @@ def test_targets_and_results_on_model_device(student):
         expect(out["mismatch"] is None,
                f"{function}: every tensor on the model's device ({where}) to the end",
                f"{out['mismatch']} ({place})" if training else f"{out['mismatch']}",
-               cause=("the targets of a batch stayed on the CPU in training and met the model's output in "
-                      "the loss"
+               cause=("the targets of a batch stayed on the CPU in training and met the "
+                      "model's output in the loss"
                       if out["during"] == "training" else
-                      f"a batch (its inputs or its targets) stayed on the CPU "
-                      f"{place}") if training else "x was not moved to the model's device",
-               fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device) for the training and the "
-               "validation batches" if training else
+                      "a batch (its inputs or its targets) "
+                      f"stayed on the CPU {place}") if training else "x was not moved to the model's device",
+               fix="x_batch, y_batch = x_batch.to(device), "
+               "y_batch.to(device) for the training and the validation batches" if training else
                "model(x.to(device)) with device = next(model.parameters()).device")
         if function != "train_autoencoder":
             expect(out["result_device"] == out["model_device"],
@@ -265,8 +265,8 @@ def test_split_uses_its_arguments(student):
                f"{sizes[0]} training and {sizes[1]} validation digits",
                f"{out['sizes'][0]} and {out['sizes'][1]}", cause="val_fraction is not used",
                fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
-        expect(out["same_parts"], f"with seed={seed}: the parts train_test_split(..., random_state={seed}) "
-                                  "makes",
+        expect(out["same_parts"], f"with seed={seed}: "
+                                  f"the parts train_test_split(..., random_state={seed}) makes",
                "other digits in each part",
                cause="the split does not use seed (a fixed random_state, or another "
                "shuffle)", fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
@@ -315,8 +315,8 @@ def test_training_uses_its_arguments(student):
     expect(last is not None and abs(last - want) <= 1e-4 + 1e-3 * want,
            "the last validation loss: the mean MSE over the validation batches of the trained model, "
            f"{want:.5f} as the grader recomputes it", "no validation loss" if last is None else f"{last:.5f}",
-           fix="validate after the epoch's training: mean of loss_fn(model(x), y).item() over val_loader, "
-               "in eval mode")
+           fix="validate after the epoch's training: mean of loss_fn(model(x), y).item() over "
+               "val_loader, in eval mode")
 def test_plot_reconstructions_content(student):
     for n in (1, 3):
         out = student.probe("plot_run", seed=12, n=n)
