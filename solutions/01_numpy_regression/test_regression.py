@@ -43,8 +43,8 @@ def check_split_own_stream(student, out, x, y, **kwargs):
                "stream. The tutorial does exactly that, right after drawing the data from the same stream "
                "(hence its a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed "
                "argument only, so that it is the same wherever it is called: with the global stream, "
-               "any random draw before the call (another cell, a library) changes which points are used for "
-               "training",
+               "any random draw before the call (another cell, a library) "
+               "changes which points are used for training",
          fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
 
 

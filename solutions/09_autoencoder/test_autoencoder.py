@@ -157,8 +157,9 @@ def test_validation_no_grad_eval_mode(student):
     expect(out["grad"]["accumulated"] == 0 and out["steps"]["n_optimizers"] == 1,
            "one optimizer, its gradients zeroed before every backward pass",
            f"{out['steps']['n_optimizers']} {_plural(out['steps']['n_optimizers'], 'optimizer')}; "
-           f"{out['grad']['accumulated']} backward {_plural(out['grad']['accumulated'], 'pass')} onto stale "
-           "gradients", fix="create Adam once before the loop and call optimizer.zero_grad() for every batch")
+           f"{out['grad']['accumulated']} backward {_plural(out['grad']['accumulated'], 'pass')} "
+           "onto stale gradients",
+           fix="create Adam once before the loop and call optimizer.zero_grad() for every batch")
 
 
 def test_loaders_shuffle_seeded(student):
