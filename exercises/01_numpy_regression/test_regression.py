@@ -44,8 +44,8 @@ def check_split_own_stream(student, out, x, y, **kwargs):
                "stream. The tutorial does exactly that, right after drawing the data from the same stream "
                "(hence its a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed "
                "argument only, so that it is the same wherever it is called: with the global stream, "
-               "any random draw before the call (another cell, a library) changes which points are used for "
-               "training",
+               "any random draw before the call (another cell, a library) "
+               "changes which points are used for training",
          fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
 
 
@@ -167,8 +167,8 @@ def test_gradient_descent_matches_sklearn(student):
            f"{got[0]['type']} and {got[1]['type']}",
            fix="return float(model.intercept_[0]), float(model.coef_[0][0])")
     expect(abs(got[0]["value"] - want_a) < 1e-8 and abs(got[1]["value"] - want_b) < 1e-8,
-           f"LinearRegression's fit on the tutorial's training data: intercept {want_a:.6f}, "
-           f"coef {want_b:.6f}",
+           "LinearRegression's fit on the tutorial's training data: "
+           f"intercept {want_a:.6f}, coef {want_b:.6f}",
            f"intercept {got[0]['value']:.6f}, coef {got[1]['value']:.6f}",
            cause="intercept and slope swapped, or the model was fitted on other data",
            fix="model = LinearRegression().fit(x, y); intercept_ is our a, coef_ our b")

@@ -67,8 +67,8 @@ def test_init_parameters_seeded(student):
             expect(out[name]["info"].get("is_leaf"),
                    f"{name} to be a leaf tensor (created by you, not computed)",
                    f"{name} is the result of an operation (is_leaf=False)",
-                   cause="an operation after creating it, e.g. `torch.randn(1, requires_grad=True) * 1` or "
-                         "`.to(...)`",
+                   cause="an operation after creating it, e.g. "
+                         "`torch.randn(1, requires_grad=True) * 1` or `.to(...)`",
                    fix="torch.randn(1, requires_grad=True, dtype=torch.float, device=device)")
         want = out["want"]
         got = [out["a"]["values"][0], out["b"]["values"][0]]
@@ -148,8 +148,8 @@ def check_fit(out, n_epochs, setting):
                                                          n_epochs=n_epochs)
     got = losses["values"]
     expect(abs(got[0] - want_losses[0]) <= 1e-5 * max(1.0, want_losses[0]),
-           f"the first loss to be that of init_parameters(device, seed={setting['seed']}): "
-           f"{want_losses[0]:.6f}",
+           "the first loss to be that of "
+           f"init_parameters(device, seed={setting['seed']}): {want_losses[0]:.6f}",
            f"{got[0]:.6f}",
            cause="the seed is not passed on to init_parameters, or the loss is recorded after the update",
            fix="a, b = init_parameters(device, seed=seed); losses.append(manual_step(...))")

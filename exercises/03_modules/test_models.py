@@ -176,8 +176,8 @@ def check_fit(out, n_epochs, lr):
     expect(out["eval_forwards"] == 0, "every forward pass in train mode with gradients on",
            f"{out['eval_forwards']} forward passes in eval mode or under no_grad")
     expect(out["grad"]["accumulated"] == 0, "gradients zeroed at every step",
-           f"{out['grad']['accumulated']} of {out['grad']['backwards']} backward passes added to stale "
-           "gradients",
+           f"{out['grad']['accumulated']} of {out['grad']['backwards']} backward passes "
+           "added to stale gradients",
            fix="optimizer.zero_grad() in every train_step")
     want_losses, want_params = line_gd(out["before"], out["x32"], out["y32"], lr, n_epochs)
     got = losses["values"]

@@ -56,8 +56,8 @@ def test_make_loaders_split(student):
     for name, part in (("train", train), ("val", val)):
         expect(part["kinds"] == ["x float32 cpu [1] / y float32 cpu [1]"],
                f"{name} batches of float32 CPU tensors of shape (B, 1)", f"{part['kinds']}",
-               cause="the numpy arrays were converted without a dtype (numpy's float64), "
-                     "or moved to a device",
+               cause="the numpy arrays were converted without a dtype "
+                     "(numpy's float64), or moved to a device",
                fix="torch.as_tensor(x).float() (and the same for y), and keep the dataset on the CPU")
     expect(len(train["indices"]) == 80 and len(val["indices"]) == 20,
            "80 training and 20 validation points (100 points, val_fraction=0.2)",
@@ -89,17 +89,17 @@ def expect_same_order(first, again, setting):
     expect(sorted(first["train"][0]["indices"]) == sorted(again["train"][0]["indices"]),
            f"the same training points for the same seed{setting}",
            "other training points after the grader used torch's global random generator between two calls",
-           cause="random_split used torch's global random state. The tutorial's "
-                 "random_split(dataset, [80, 20]) has no generator and relies on the torch.manual_seed(42) "
-                 "run before it; this course asks make_loaders to be reproducible from its seed argument "
-                 "alone",
+           cause="random_split used torch's global random state. "
+                 "The tutorial's random_split(dataset, [80, 20]) has no generator and relies on the "
+                 "torch.manual_seed(42) run before it; this course asks make_loaders to be reproducible "
+                 "from its seed argument alone",
            fix="seed torch.Generator()s with the seed argument: random_split(dataset, [n_train, n_val], "
                "generator=torch.Generator().manual_seed(seed))")
     expect(first["train"][0]["indices"] == again["train"][0]["indices"],
-           "the same order of training batches for the same seed, whatever else used the random generator in "
-           f"between{setting}",
-           "another order after the grader used torch's global random generator between making and using the "
-           "loader",
+           "the same order of training batches for the same seed, "
+           f"whatever else used the random generator in between{setting}",
+           "another order after the grader used torch's global random generator between "
+           "making and using the loader",
            cause="the training DataLoader shuffles with torch's global random generator. "
                  "The tutorial seeds it once with torch.manual_seed and gives its DataLoader no generator "
                  "(one appears in later chapters): then the order of the batches changes with every random "

@@ -78,8 +78,8 @@ def test_load_checkpoint_restores(student):
                  "or loads something else than checkpoint['model_state_dict']",
            fix="model.load_state_dict(checkpoint[\"model_state_dict\"])")
     expect(out["optimizer_diff"] is None,
-           "the optimizer's state replaced by the file's (Adam's moments, step, "
-           "learning rate 0.01)", f"{out['optimizer_diff']}",
+           "the optimizer's state replaced by the file's "
+           "(Adam's moments, step, learning rate 0.01)", f"{out['optimizer_diff']}",
            cause="optimizer.load_state_dict is missing",
            fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
     expect(_train_modes(out["training"]), "the model in train mode afterwards, ready to resume training",

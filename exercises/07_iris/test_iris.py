@@ -28,8 +28,8 @@ def test_load_iris_data_split(student):
                f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
-               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and torch.int64 for "
-                   "labels")
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and "
+                   "torch.int64 for labels")
     counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
     expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]),
            "a stratified split: 12 or 13 flowers of each "
@@ -109,8 +109,8 @@ def test_plot_losses_figure(student):
     labels = [ln["label"] for ln in out["lines"]]
     expect(len(out["lines"]) == 2, "two curves (training and validation)", f"{len(out['lines'])} curves")
     expect(out["xlabel"] and out["ylabel"] and out["legend"], "labelled axes and a legend",
-           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, legend={'yes' if out['legend'] else 'no'}, "
-           f"labels {labels}")
+           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, "
+           f"legend={'yes' if out['legend'] else 'no'}, labels {labels}")
 
 
 def test_time_training_returns(student):
