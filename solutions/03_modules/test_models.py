@@ -154,8 +154,8 @@ def check_fit(out, n_epochs, lr):
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses['kinds']}",
            fix="append what train_step returns (a float), once per epoch")
     steps = out["steps"]
-    expect(steps["steps"] == n_epochs, f"{n_epochs} optimizer steps on the model you were given "
-                                       f"(n_epochs={n_epochs})",
+    expect(steps["steps"] == n_epochs,
+           f"{n_epochs} optimizer steps on the model you were given (n_epochs={n_epochs})",
            f"{steps['steps']} steps",
            cause="training a copy of the model, or a loop that does not run n_epochs times"
                  if steps["steps"] else "the optimizer is not built over model.parameters(), or never steps")
@@ -213,8 +213,8 @@ def test_train_step_calls_loss_fn(student):
            cause="the arguments are swapped. The tutorial's first train step writes loss_fn(y, yhat), "
                  "which gives the same number with nn.MSELoss (it is symmetric); "
                  "this course asks for PyTorch's order, loss_fn(input, target), "
-                 "because most other losses are not symmetric: nn.CrossEntropyLoss (exercise 07) wants the "
-                 "logits first and the class labels second",
+                 "because most other losses are not symmetric: "
+                 "nn.CrossEntropyLoss (exercise 07) wants the logits first and the class labels second",
            fix="loss = loss_fn(yhat, y)")
 
 
@@ -224,8 +224,8 @@ def test_train_step_zero_grad(student):
     expect(out["callable"], "make_train_step to return a function", f"a {out.get('type')}")
     grad = out["grad"]
     expect(grad["accumulated"] == 0, "gradients cleared between train_step calls",
-           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the "
-           "gradient of an earlier call",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes "
+           "added to the gradient of an earlier call",
            cause="optimizer.zero_grad() is never called, so .grad keeps growing",
            fix="call optimizer.zero_grad() in every train_step (before backward() or after step())")
     check_train_steps(out, 0.2, "three train_step calls")
@@ -271,7 +271,7 @@ def test_fit_model_targets_on_device(student):
     out = student.probe("targets_device_run", seed=7, x=x, y=y)
     where = device_words(out["model_device"])
     expect(out["mismatch"] is None, f"y moved to the model's device ({where}) as well as x",
-           f"{out['mismatch']}", cause="only x was moved; "
-                                       "y stayed on the CPU and met the model's output in the loss",
+           f"{out['mismatch']}",
+           cause="only x was moved; y stayed on the CPU and met the model's output in the loss",
            fix="y = y.to(device), as for x")
 ### END HIDDEN TESTS

@@ -48,8 +48,8 @@ def test_validation_value(student):
         cause = "the model ran in train mode (Dropout and BatchNorm behave differently there)"
     expect(abs(got - want) <= 1e-5 * max(1.0, abs(want)),
            f"the mean of the 3 batch losses in eval mode, {want:.6f} (a model with Dropout and BatchNorm)",
-           f"{got:.6f}", cause=cause or "the batch losses are not averaged, "
-                                        "or not computed with loss_fn(yhat, y)",
+           f"{got:.6f}",
+           cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
            fix="call model.eval() first, then average loss_fn(model(x), y).item() over the batches")
 
 
@@ -146,8 +146,8 @@ def test_train_mode_every_epoch(student):
     means, _ = _epoch_means(out["loss_calls"], 10, 3, 4)
     expect(means is not None and np.allclose(val["values"], means, rtol=1e-5, atol=1e-7),
            f"each validation loss = the mean validation batch loss after that epoch: {means}",
-           f"{val['values']}", fix="val_losses.append(validation(model, loss_fn, "
-                                   "val_loader)) after each epoch")
+           f"{val['values']}",
+           fix="val_losses.append(validation(model, loss_fn, val_loader)) after each epoch")
 
 
 def test_gradients_zeroed(student):
@@ -155,8 +155,8 @@ def test_gradients_zeroed(student):
     grad = out["grad"]
     expect(grad["backwards"] == 12, "one backward pass per training batch (12)", f"{grad['backwards']}")
     expect(grad["accumulated"] == 0, "gradients cleared before every backward pass",
-           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the "
-           "previous batch's gradients",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes "
+           "added to the previous batch's gradients",
            fix="call optimizer.zero_grad() once per mini-batch "
                "(before loss.backward() or after optimizer.step())")
     expect(out["steps"]["n_optimizers"] == 1 and out["given_optimizer"],
