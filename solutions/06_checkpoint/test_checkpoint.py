@@ -191,8 +191,8 @@ def test_scheduler_step_lr(student):
     calls = out["calls"]
     expect(len(calls) == 5, "StepLR stepped once per epoch (5 times)", f"{len(calls)} times")
     expect(all(c["arg"] is None for c in calls),
-           "scheduler.step() without arguments for schedulers other "
-           "than ReduceLROnPlateau", f"scheduler.step({calls[0]['arg'] if calls else ''})",
+           "scheduler.step() without arguments for schedulers other than ReduceLROnPlateau",
+           f"scheduler.step({calls[0]['arg'] if calls else ''})",
            fix="if isinstance(scheduler, ReduceLROnPlateau): scheduler.step(val_loss) else: scheduler.step()")
     expect(all(c["opt_steps"] == 4 * (e + 1) for e, c in enumerate(calls)),
            "each step after the epoch's training",

@@ -154,8 +154,8 @@ def test_train_loss_falls(student):
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
-    expect(l1 < 0.8 * l0, f"the training loss to fall clearly from {l0:.3f} after "
-                          f"{n_epochs} epochs at lr={lr:g}",
+    expect(l1 < 0.8 * l0,
+           f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
            f"the grader measured {l0:.3f} → {l1:.3f} on the training data",
            *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
@@ -171,8 +171,8 @@ def test_train_loss_falls(student):
     batch_mean, flower_mean = float(np.mean(per_batch)), float(np.average(per_batch, weights=sizes))
     got = out["val_losses"]["values"][-1]
     expect(min(abs(got - batch_mean), abs(got - flower_mean)) < 2e-3,
-           "the last validation loss to be the trained model's loss on the validation "
-           f"loader ({batch_mean:.4f})",
+           "the last validation loss to be the trained model's loss on the validation loader "
+           f"({batch_mean:.4f})",
            f"{got:.4f}",
            cause="the validation loss is computed on other data, "
                  "before the last training epoch, or not averaged over the validation batches",
@@ -233,8 +233,8 @@ def test_loaders_shuffle_seeded(student):
                "wrap each part in its own IrisDataset")
     order = _order(a["val1"]["x"], split["x_val"])
     expect(order == list(range(38)) and _order(a["val2"]["x"], split["x_val"]) == order,
-           "the validation loader to give load_iris_data's 38 validation flowers in "
-           "their order, on every pass",
+           "the validation loader to give load_iris_data's 38 validation flowers "
+           "in their order, on every pass",
            "another order" + (" (it changes from one pass to the next)" if a["val1"]["x"].tolist()
                               != a["val2"]["x"].tolist() else ""),
            cause="the validation loader shuffles",
@@ -313,8 +313,9 @@ def test_train_zero_grad_one_optimizer(student):
     steps = out["steps"]
     expect(steps["n_optimizers"] == 1, "one optimizer, created once before the epoch loop",
            f"{steps['n_optimizers']} optimizers",
-           cause="the optimizer is created inside a loop, which resets its state (Adam's moment estimates) "
-           "again and again", fix="create the optimizer once, before the loops")
+           cause="the optimizer is created inside a loop, "
+                 "which resets its state (Adam's moment estimates) again and again",
+           fix="create the optimizer once, before the loops")
     expect(steps["lrs"] and all(abs(v - lr) < 1e-12 for v in steps["lrs"]), f"the learning rate lr={lr:g}",
            f"learning rate(s) {sorted(set(steps['lrs']))}", fix="pass lr=lr to the optimizer")
 
@@ -325,8 +326,8 @@ def test_batches_reach_model_device(student):
     error = out["error"] or ""
     expect(out["forwards"], f"train_with_loaders to run the model on its device ({target})",
            f"it failed before any forward pass: {error}", cause=likely_cause(error),
-           fix="device = next(model.parameters()).device; x_batch, "
-               "y_batch = x_batch.to(device), y_batch.to(device)")
+           fix="device = next(model.parameters()).device; "
+               "x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
     wrong = sorted({f["device"] for f in out["forwards"] if f["device"] != target})
     expect(not wrong, f"every batch moved to the model's device ({target}) before the forward pass",
            f"inputs on {', '.join(map(str, wrong))}",
@@ -358,8 +359,8 @@ def test_train_matches_reference(student, reference):
            *why_loss_did_not_fall(mine, per="batch"))
 
 
-_TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW",
-                     "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD"}
+_TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
+                     "ASGD"}
 
 
 def test_labels_reach_model_device(student):
