@@ -66,12 +66,12 @@ def test_train_loss_falls(student):
     expect(out["ok_pair"], "train_autoencoder returns a pair (losses, val_losses)", f"a {out['type']}")
     steps, batches = out["steps"]["steps"], out["train_batches"]
     want = 3 * batches
-    expect(steps == want, f"{want} optimizer steps on the model you were given "
-                          f"(3 epochs of {batches} batches)",
+    expect(steps == want,
+           f"{want} optimizer steps on the model you were given (3 epochs of {batches} batches)",
            f"{steps} steps", cause=_steps_cause(steps, batches, 3))
     expect(out["l1"] < 0.9 * out["l0"], f"the reconstruction error to fall from {out['l0']:.3f}",
-           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", *why_loss_did_not_fall(out,
-                                                                                            per="batch"))
+           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}",
+           *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 3, f"{name}: a list of 3 Python floats, one per epoch",
@@ -224,14 +224,14 @@ def test_targets_and_results_on_model_device(student):
         expect(out["mismatch"] is None,
                f"{function}: every tensor on the model's device ({where}) to the end",
                f"{out['mismatch']} ({place})" if training else f"{out['mismatch']}",
-               cause=("the targets of a batch stayed on the CPU in training and met the "
-                      "model's output in the loss"
+               cause=("the targets of a batch stayed on the CPU in training "
+                      "and met the model's output in the loss"
                       if out["during"] == "training" else
-                      "a batch (its inputs or its targets) "
-                      f"stayed on the CPU {place}") if training else "x was not moved to the model's device",
-               fix="x_batch, y_batch = x_batch.to(device), "
-               "y_batch.to(device) for the training and the validation batches" if training else
-               "model(x.to(device)) with device = next(model.parameters()).device")
+                      f"a batch (its inputs or its targets) stayed on the CPU {place}")
+                     if training else "x was not moved to the model's device",
+               fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device) "
+                   "for the training and the validation batches" if training else
+                   "model(x.to(device)) with device = next(model.parameters()).device")
         if function != "train_autoencoder":
             expect(out["result_device"] == out["model_device"],
                    f"{function} returns its result on the model's device ({where})",
@@ -266,8 +266,8 @@ def test_split_uses_its_arguments(student):
                f"{sizes[0]} training and {sizes[1]} validation digits",
                f"{out['sizes'][0]} and {out['sizes'][1]}", cause="val_fraction is not used",
                fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
-        expect(out["same_parts"], f"with seed={seed}: "
-                                  f"the parts train_test_split(..., random_state={seed}) makes",
+        expect(out["same_parts"],
+               f"with seed={seed}: the parts train_test_split(..., random_state={seed}) makes",
                "other digits in each part",
                cause="the split does not use seed (a fixed random_state, or another "
                "shuffle)", fix="train_test_split(..., test_size=val_fraction, random_state=seed)")
@@ -282,11 +282,11 @@ def test_architecture_narrows_and_mirrors(student):
         expect(enc and enc[-1] == embedding_dim and all(a >= b for a, b in zip(enc, enc[1:])),
                f"{made}: encoder Linear widths narrowing down to {embedding_dim}", f"widths {enc}",
                fix="nn.Linear(n_features, ...) ... nn.Linear(..., embedding_dim)")
-        last = out["encoder"][-1]
-        expect(last["kind"] == "Linear" and last["negative"],
+        final_layer = out["encoder"][-1]
+        expect(final_layer["kind"] == "Linear" and final_layer["negative"],
                f"{made}: no activation after the embedding (it can be negative)",
-               f"the encoder ends with {last['kind']}"
-               + ("" if last["negative"] else ", and no embedding value is negative"),
+               f"the encoder ends with {final_layer['kind']}"
+               + ("" if final_layer["negative"] else ", and no embedding value is negative"),
                fix="end the encoder with its last nn.Linear, no ReLU after it")
         expect(dec == [*enc[-2::-1], n_features], f"{made}: decoder widths that mirror the encoder's, "
                f"{[*enc[-2::-1], n_features]}", f"widths {dec}", fix="the encoder's layers in reverse order")
@@ -316,8 +316,8 @@ def test_training_uses_its_arguments(student):
     expect(last is not None and abs(last - want) <= 1e-4 + 1e-3 * want,
            "the last validation loss: the mean MSE over the validation batches of the trained model, "
            f"{want:.5f} as the grader recomputes it", "no validation loss" if last is None else f"{last:.5f}",
-           fix="validate after the epoch's training: mean of loss_fn(model(x), y).item() over "
-               "val_loader, in eval mode")
+           fix="validate after the epoch's training: "
+               "mean of loss_fn(model(x), y).item() over val_loader, in eval mode")
 def test_plot_reconstructions_content(student):
     for n in (1, 3):
         out = student.probe("plot_run", seed=12, n=n)
