@@ -39,10 +39,12 @@ def check_split_own_stream(student, out, x, y, **kwargs):
     fail("train_val_split to give the same split for the same arguments, "
          "whatever numpy's global random state",
          "the split changed when np.random was seeded differently before the call",
-         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) on numpy's global "
-               "stream. The tutorial does exactly that, right after drawing the data from the same stream "
-               "(hence its a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed "
-               "argument only, so that it is the same wherever it is called: with the global stream, "
+         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) "
+               "on numpy's global stream. "
+               "The tutorial does exactly that, right after drawing the data from the same stream "
+               "(hence its a ≈ 1.0235, b ≈ 1.9690). "
+               "This course asks the split to depend on its seed argument only, "
+               "so that it is the same wherever it is called: with the global stream, "
                "any random draw before the call (another cell, a library) "
                "changes which points are used for training",
          fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
@@ -178,10 +180,10 @@ def test_gradient_descent_matches_sklearn(student):
            f"a={want_a:.5f}, b={want_b:.5f} "
            "(not the tutorial's a ≈ 1.0235, b ≈ 1.9690: this course's split has its own seed)",
            f"a={a:.5f}, b={b:.5f}",
-           cause="wrong gradients (a factor 2 or a sign), a different learning rate or number of epochs as "
-                 "the defaults, or a and b swapped",
-           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); a_grad = "
-               "2 * error.mean(), b_grad = 2 * (x * error).mean()")
+           cause="wrong gradients (a factor 2 or a sign), "
+                 "a different learning rate or number of epochs as the defaults, or a and b swapped",
+           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); "
+               "a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean()")
 
 
 ### BEGIN HIDDEN TESTS
@@ -252,8 +254,8 @@ def test_gradient_descent_hidden_line(student):
                  f"epoch {bad}: loss {losses[bad]:.8f}, expected {want_losses[bad]:.8f}",
                  cause="the loss is recorded after the update of a and b, not before it" if late else
                        "the seed, lr or n_epochs argument is ignored, "
-                       "the gradients are not those of the MSE, or the result does not come from gradient "
-                       "descent (closed form, hard-coded numbers)",
+                       "the gradients are not those of the MSE, "
+                       "or the result does not come from gradient descent (closed form, hard-coded numbers)",
                  fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b"
                      if late else
                      "use the arguments you are given; a_grad = 2 * error.mean(), "
