@@ -148,8 +148,8 @@ def test_train_modes_every_epoch(student):
     bad = [i + 1 for i, f in enumerate(train_fw) if not f["training"]]
     expect(not bad, "training forward passes in train mode in every epoch",
            f"train-mode off in epoch(s) {bad}",
-           cause="evaluate() switched the model to eval mode and "
-           "training never switched back", fix="call model.train() at the start of every epoch")
+           cause="evaluate() switched the model to eval mode and training never switched back",
+           fix="call model.train() at the start of every epoch")
     expect(all(f["grad"] for f in train_fw),
            "gradients enabled during training", "a training forward ran without gradients")
     expect(not any(f["grad"] or f["training"] for f in val_fw), "validation in eval mode under no_grad",
@@ -247,11 +247,11 @@ def test_arguments_are_used(student):
            "flowers", f"sizes {out['sizes']}", cause="val_fraction is not passed on as test_size",
            fix="train_test_split(..., test_size=val_fraction, ...)")
     got = (out["layers"].get("fc1"), out["layers"].get("fc2"))
-    expect(got == ([6, 10], [10, 5]), "IrisClassifier(n_features=6, n_hidden=10, n_classes=5): "
-                                      "fc1 6→10, fc2 10→5",
+    expect(got == ([6, 10], [10, 5]),
+           "IrisClassifier(n_features=6, n_hidden=10, n_classes=5): fc1 6→10, fc2 10→5",
            f"fc1 {got[0]}, fc2 {got[1]} (in, out)",
-           cause="a size is a constant (4 or 3 for iris) instead of the "
-           "constructor's argument", fix="nn.Linear(n_features, n_hidden) and nn.Linear(n_hidden, n_classes)")
+           cause="a size is a constant (4 or 3 for iris) instead of the constructor's argument",
+           fix="nn.Linear(n_features, n_hidden) and nn.Linear(n_hidden, n_classes)")
     expect(out["output"].get("shape") == [7, 5], "logits of shape (7, 5) for 7 rows and 5 classes",
            f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
 
@@ -263,7 +263,7 @@ def test_train_uses_lr(student):
            f"steps with learning rate(s) {lrs or 'none'}", cause="the learning rate is a constant, or the "
            "optimizer's default, instead of the lr argument",
            fix="pass lr=lr to the optimizer "
-           "(any torch.optim optimizer is fine; the stub names Adam as the tutorial does)")
+               "(any torch.optim optimizer is fine; the stub names Adam as the tutorial does)")
 
 
 def test_defaults_follow_the_spec(student):
@@ -339,8 +339,9 @@ def test_time_training_measures_train(student):
            f"the first loss to be the initial model's cross-entropy on its logits ({out['l0']:.4f})",
            f"{first:.4f}" + (f", the cross-entropy of its softmax outputs ({out['l0_on_softmax']:.4f})"
                              if on_softmax else ""),
-           cause="the loss is computed on softmax outputs: nn.CrossEntropyLoss applies log-softmax to the "
-                 "logits itself, so a softmax before it squashes the loss" if on_softmax else None,
+           cause="the loss is computed on softmax outputs: "
+                 "nn.CrossEntropyLoss applies log-softmax to the logits itself, "
+                 "so a softmax before it squashes the loss" if on_softmax else None,
            fix="loss_fn(model(x), y) on the raw logits, no softmax" if on_softmax else
            "record loss.item() of each step's loss, before optimizer.step()")
 
