@@ -40,10 +40,12 @@ def check_split_own_stream(student, out, x, y, **kwargs):
     fail("train_val_split to give the same split for the same arguments, "
          "whatever numpy's global random state",
          "the split changed when np.random was seeded differently before the call",
-         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) on numpy's global "
-               "stream. The tutorial does exactly that, right after drawing the data from the same stream "
-               "(hence its a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed "
-               "argument only, so that it is the same wherever it is called: with the global stream, "
+         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) "
+               "on numpy's global stream. "
+               "The tutorial does exactly that, right after drawing the data from the same stream "
+               "(hence its a ≈ 1.0235, b ≈ 1.9690). "
+               "This course asks the split to depend on its seed argument only, "
+               "so that it is the same wherever it is called: with the global stream, "
                "any random draw before the call (another cell, a library) "
                "changes which points are used for training",
          fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
@@ -179,7 +181,7 @@ def test_gradient_descent_matches_sklearn(student):
            f"a={want_a:.5f}, b={want_b:.5f} "
            "(not the tutorial's a ≈ 1.0235, b ≈ 1.9690: this course's split has its own seed)",
            f"a={a:.5f}, b={b:.5f}",
-           cause="wrong gradients (a factor 2 or a sign), a different learning rate or number of epochs as "
-                 "the defaults, or a and b swapped",
-           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); a_grad = "
-               "2 * error.mean(), b_grad = 2 * (x * error).mean()")
+           cause="wrong gradients (a factor 2 or a sign), "
+                 "a different learning rate or number of epochs as the defaults, or a and b swapped",
+           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); "
+               "a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean()")

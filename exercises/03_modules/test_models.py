@@ -155,8 +155,8 @@ def check_fit(out, n_epochs, lr):
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses['kinds']}",
            fix="append what train_step returns (a float), once per epoch")
     steps = out["steps"]
-    expect(steps["steps"] == n_epochs, f"{n_epochs} optimizer steps on the model you were given "
-                                       f"(n_epochs={n_epochs})",
+    expect(steps["steps"] == n_epochs,
+           f"{n_epochs} optimizer steps on the model you were given (n_epochs={n_epochs})",
            f"{steps['steps']} steps",
            cause="training a copy of the model, or a loop that does not run n_epochs times"
                  if steps["steps"] else "the optimizer is not built over model.parameters(), or never steps")

@@ -90,9 +90,9 @@ def expect_same_order(first, again, setting):
            f"the same training points for the same seed{setting}",
            "other training points after the grader used torch's global random generator between two calls",
            cause="random_split used torch's global random state. "
-                 "The tutorial's random_split(dataset, [80, 20]) has no generator and relies on the "
-                 "torch.manual_seed(42) run before it; this course asks make_loaders to be reproducible "
-                 "from its seed argument alone",
+                 "The tutorial's random_split(dataset, [80, 20]) has no generator "
+                 "and relies on the torch.manual_seed(42) run before it; "
+                 "this course asks make_loaders to be reproducible from its seed argument alone",
            fix="seed torch.Generator()s with the seed argument: random_split(dataset, [n_train, n_val], "
                "generator=torch.Generator().manual_seed(seed))")
     expect(first["train"][0]["indices"] == again["train"][0]["indices"],
@@ -102,8 +102,9 @@ def expect_same_order(first, again, setting):
            "making and using the loader",
            cause="the training DataLoader shuffles with torch's global random generator. "
                  "The tutorial seeds it once with torch.manual_seed and gives its DataLoader no generator "
-                 "(one appears in later chapters): then the order of the batches changes with every random "
-                 "draw made before the first epoch (creating a model, another loader). "
+                 "(one appears in later chapters): "
+                 "then the order of the batches changes with every random draw made before the first epoch "
+                 "(creating a model, another loader). "
                  "This course asks make_loaders to be reproducible from its seed argument alone, "
                  "so the loader needs a generator of its own",
            fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "

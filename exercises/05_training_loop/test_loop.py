@@ -49,8 +49,8 @@ def test_validation_value(student):
         cause = "the model ran in train mode (Dropout and BatchNorm behave differently there)"
     expect(abs(got - want) <= 1e-5 * max(1.0, abs(want)),
            f"the mean of the 3 batch losses in eval mode, {want:.6f} (a model with Dropout and BatchNorm)",
-           f"{got:.6f}", cause=cause or "the batch losses are not averaged, "
-                                        "or not computed with loss_fn(yhat, y)",
+           f"{got:.6f}",
+           cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
            fix="call model.eval() first, then average loss_fn(model(x), y).item() over the batches")
 
 

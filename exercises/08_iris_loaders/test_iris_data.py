@@ -155,8 +155,8 @@ def test_train_loss_falls(student):
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
-    expect(l1 < 0.8 * l0, f"the training loss to fall clearly from {l0:.3f} after "
-                          f"{n_epochs} epochs at lr={lr:g}",
+    expect(l1 < 0.8 * l0,
+           f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
            f"the grader measured {l0:.3f} → {l1:.3f} on the training data",
            *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
@@ -172,8 +172,8 @@ def test_train_loss_falls(student):
     batch_mean, flower_mean = float(np.mean(per_batch)), float(np.average(per_batch, weights=sizes))
     got = out["val_losses"]["values"][-1]
     expect(min(abs(got - batch_mean), abs(got - flower_mean)) < 2e-3,
-           "the last validation loss to be the trained model's loss on the validation "
-           f"loader ({batch_mean:.4f})",
+           "the last validation loss to be the trained model's loss on the validation loader "
+           f"({batch_mean:.4f})",
            f"{got:.4f}",
            cause="the validation loss is computed on other data, "
                  "before the last training epoch, or not averaged over the validation batches",

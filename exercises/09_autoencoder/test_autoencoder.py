@@ -67,12 +67,12 @@ def test_train_loss_falls(student):
     expect(out["ok_pair"], "train_autoencoder returns a pair (losses, val_losses)", f"a {out['type']}")
     steps, batches = out["steps"]["steps"], out["train_batches"]
     want = 3 * batches
-    expect(steps == want, f"{want} optimizer steps on the model you were given "
-                          f"(3 epochs of {batches} batches)",
+    expect(steps == want,
+           f"{want} optimizer steps on the model you were given (3 epochs of {batches} batches)",
            f"{steps} steps", cause=_steps_cause(steps, batches, 3))
     expect(out["l1"] < 0.9 * out["l0"], f"the reconstruction error to fall from {out['l0']:.3f}",
-           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}", *why_loss_did_not_fall(out,
-                                                                                            per="batch"))
+           f"the grader measured {out['l0']:.3f} → {out['l1']:.3f}",
+           *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
         got = out[name]
         expect(got["ok"] and len(got["values"]) == 3, f"{name}: a list of 3 Python floats, one per epoch",
