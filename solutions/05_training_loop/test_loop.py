@@ -136,8 +136,8 @@ def test_train_mode_every_epoch(student):
     expect(not any(f["training"] or f["grad"] for f in val_fw),
            "validation batches in eval mode under no_grad",
            "a validation batch ran in train mode or with gradients",
-           cause="validation() does not switch to eval mode and torch.no_grad(), or train_loop computes the "
-                 "validation loss itself",
+           cause="validation() does not switch to eval mode and torch.no_grad(), "
+                 "or train_loop computes the validation loss itself",
            fix="make validation() call model.eval() and work under `with torch.no_grad():`, "
                "and have train_loop call validation(model, loss_fn, val_loader)")
     val = out["val_losses"]

@@ -129,8 +129,8 @@ def test_resume_equivalence(student):
     out = student.probe("resume_run", seed=4, k=2, total=5)
     expect(out["ok_triple"] and out["epoch"] == 2, "load_checkpoint to return the epoch saved (2)",
            f"{out['epoch']!r}")
-    expect(out["params_equal"], "training 2 epochs, saving, loading into a fresh model and optimizer and "
-           "training 3 more to give exactly the weights of 5 epochs without a break",
+    expect(out["params_equal"], "training 2 epochs, saving, loading into a fresh model and optimizer "
+           "and training 3 more to give exactly the weights of 5 epochs without a break",
            f"weights that differ by up to {out['max_diff']:.3g}",
            cause=f"the optimizer state was not saved or restored ({out['optimizer_diff']})"
                  if out["optimizer_diff"] else "the model's weights were not restored exactly",

@@ -27,8 +27,8 @@ def test_load_iris_data_split(student):
                f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
-               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and "
-                   "torch.int64 for labels")
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features "
+                   "and torch.int64 for labels")
     counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
     expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]),
            "a stratified split: 12 or 13 flowers of each "
@@ -87,8 +87,9 @@ def test_train_loss_decreases(student):
     expect(losses["ok"] and len(losses["values"]) == 100,
            "losses: a list of 100 Python floats (use loss.item())",
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}")
-    expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first reported loss to be the loss of the "
-           f"initial model ({out['l0']:.4f})", f"{losses['values'][0]:.4f}",
+    expect(abs(losses["values"][0] - out["l0"]) < 1e-3,
+           f"the first reported loss to be the loss of the initial model ({out['l0']:.4f})",
+           f"{losses['values'][0]:.4f}",
            cause="the reported losses are not the losses of this model's training steps")
 
 
@@ -227,8 +228,8 @@ def test_training_time(student, reference, exercise):
     student.report_timing(ratio=ratio, seconds=fastest, reference_seconds=fastest_ref)
     work = [(m["training_forwards"], m["backwards"], m["steps"]) for m in mine]
     expect(all(f >= budget.n_epochs and b >= budget.n_epochs and s == budget.n_epochs for f, b, s in work),
-           f"per timed run, {budget.n_epochs} optimizer steps, each after a forward pass in train mode and a "
-           "backward pass", f"(forward passes, backward passes, steps) = {work}",
+           f"per timed run, {budget.n_epochs} optimizer steps, each after a forward pass in train mode "
+           "and a backward pass", f"(forward passes, backward passes, steps) = {work}",
            cause="a fast training that skips work does not count")
     fell = [m["loss_before"] - m["loss_after"] for m in mine]
     fell_ref = min(r["loss_before"] - r["loss_after"] for r in ref)
@@ -260,8 +261,8 @@ def test_train_uses_lr(student):
     out = student.probe("train_run", seed=12, n_epochs=5, lr=3e-3)
     lrs = sorted(set(out["steps"]["lrs"]))
     expect(lrs == [3e-3], "the optimizer to step with lr=0.003, the lr given to train",
-           f"steps with learning rate(s) {lrs or 'none'}", cause="the learning rate is a constant, or the "
-           "optimizer's default, instead of the lr argument",
+           f"steps with learning rate(s) {lrs or 'none'}",
+           cause="the learning rate is a constant, or the optimizer's default, instead of the lr argument",
            fix="pass lr=lr to the optimizer "
                "(any torch.optim optimizer is fine; the stub names Adam as the tutorial does)")
 
@@ -321,11 +322,12 @@ def test_time_training_measures_train(student):
            f"steps with learning rate(s) {out['lrs']}",
            fix="call train(model, x, y, n_epochs=n_epochs, lr=lr)")
     span = out["span"] or 0.0
-    expect(span <= out["seconds"] <= out["wall"] + 1e-3, f"a duration covering the whole training: at least "
-           f"{span:.4f} s (first to last optimizer step) and at most the call's {out['wall']:.4f} s",
-           f"{out['seconds']:.4f} s", cause="the clock does not enclose the call to train, or the time is "
-           "scaled (per epoch, in ms)", fix="start = time.perf_counter(); train(...); "
-           "seconds = time.perf_counter() - start")
+    expect(span <= out["seconds"] <= out["wall"] + 1e-3,
+           f"a duration covering the whole training: at least {span:.4f} s (first to last optimizer step) "
+           f"and at most the call's {out['wall']:.4f} s",
+           f"{out['seconds']:.4f} s",
+           cause="the clock does not enclose the call to train, or the time is scaled (per epoch, in ms)",
+           fix="start = time.perf_counter(); train(...); seconds = time.perf_counter() - start")
     losses = out["losses"]
     kinds = ", ".join(kind.rsplit(".", 1)[-1] for kind in losses.get("kinds") or [])
     expect(losses["ok"] and len(losses["values"]) == 50,
