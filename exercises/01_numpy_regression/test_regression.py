@@ -148,8 +148,8 @@ def test_gradient_descent_returns_losses(student):
     if abs(losses[0] - l0) > 1e-9 * max(1.0, l0):
         fail(f"the first loss to be the MSE of the initial a={a0[0]:.4f}, b={b0[0]:.4f}: {l0:.6f}",
              f"{losses[0]:.6f}",
-             cause="a and b are not initialised with RandomState(seed).randn(1) each (a first), the loss is "
-                   "recorded after the update, or it is not the mean of the squared errors",
+             cause="a and b are not initialised with RandomState(seed).randn(1) each (a first), "
+                   "the loss is recorded after the update, or it is not the mean of the squared errors",
              fix="rs = np.random.RandomState(seed); a = rs.randn(1); b = rs.randn(1); in each epoch compute "
                  "loss = ((a + b * x - y) ** 2).mean() and append it BEFORE updating a and b")
     expect(losses[-1] < 0.5 * losses[0], f"the loss to fall over 50 epochs at lr=0.1 (from {l0:.4f})",

@@ -148,8 +148,8 @@ def check_fit(out, n_epochs, setting):
                                                          n_epochs=n_epochs)
     got = losses["values"]
     expect(abs(got[0] - want_losses[0]) <= 1e-5 * max(1.0, want_losses[0]),
-           "the first loss to be that of "
-           f"init_parameters(device, seed={setting['seed']}): {want_losses[0]:.6f}",
+           f"the first loss to be that of init_parameters(device, seed={setting['seed']}): "
+           f"{want_losses[0]:.6f}",
            f"{got[0]:.6f}",
            cause="the seed is not passed on to init_parameters, or the loss is recorded after the update",
            fix="a, b = init_parameters(device, seed=seed); losses.append(manual_step(...))")
@@ -161,8 +161,9 @@ def check_fit(out, n_epochs, setting):
            fix="for _ in range(n_epochs): losses.append(manual_step(a, b, x_t, y_t, lr))")
     expect(abs(out["a"]["value"] - want_a) < 1e-4 and abs(out["b"]["value"] - want_b) < 1e-4,
            f"a={want_a:.5f}, b={want_b:.5f} (numpy gradient descent from the same start)",
-           f"a={out['a']['value']:.5f}, b={out['b']['value']:.5f}", cause="a and b returned swapped, or "
-           "returned before the last step", fix="return a.item(), b.item(), losses after the loop")
+           f"a={out['a']['value']:.5f}, b={out['b']['value']:.5f}",
+           cause="a and b returned swapped, or returned before the last step",
+           fix="return a.item(), b.item(), losses after the loop")
     return want_losses
 
 

@@ -166,8 +166,8 @@ def check_fit(out, n_epochs, lr):
     expect(steps["n_optimizers"] == 1, "one optimizer, created once before the loop",
            f"{steps['n_optimizers']}",
            fix="create the optimizer and train_step before the epoch loop")
-    expect(out["made"] == [True], "fit_model to build its step with "
-           "make_train_step(model, loss_fn, optimizer), once",
+    expect(out["made"] == [True],
+           "fit_model to build its step with make_train_step(model, loss_fn, optimizer), once",
            f"make_train_step called {len(out['made'])} times" + (
                "" if all(out["made"]) else " (not with the model passed to fit_model)"),
            cause="fit_model repeats the training step itself instead of reusing make_train_step"

@@ -28,8 +28,8 @@ def test_load_iris_data_split(student):
                f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
-               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and "
-                   "torch.int64 for labels")
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features "
+                   "and torch.int64 for labels")
     counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
     expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]),
            "a stratified split: 12 or 13 flowers of each "
@@ -72,8 +72,9 @@ def test_train_loss_decreases(student):
     expect(losses["ok"] and len(losses["values"]) == 100,
            "losses: a list of 100 Python floats (use loss.item())",
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}")
-    expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first reported loss to be the loss of the "
-           f"initial model ({out['l0']:.4f})", f"{losses['values'][0]:.4f}",
+    expect(abs(losses["values"][0] - out["l0"]) < 1e-3,
+           f"the first reported loss to be the loss of the initial model ({out['l0']:.4f})",
+           f"{losses['values'][0]:.4f}",
            cause="the reported losses are not the losses of this model's training steps")
 
 

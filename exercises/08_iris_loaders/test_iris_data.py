@@ -96,17 +96,17 @@ def test_dataset_items(student):
             expect(x.get("dtype") == "float32" and x.get("shape") == [4] and x.get("device") == "cpu",
                    f"dataset[{i}][0]: a float32 CPU tensor of shape (4,) (built from {source})",
                    f"{x.get('type')} dtype={x.get('dtype')} shape={x.get('shape')} device={x.get('device')}",
-                   fix="store features as torch.as_tensor(features, dtype=torch.float32) on the CPU and "
-                       "return self.features[index]")
+                   fix="store features as torch.as_tensor(features, dtype=torch.float32) on the CPU "
+                       "and return self.features[index]")
             expect(y.get("dtype") == "int64" and y.get("shape") == [] and y.get("device") == "cpu",
                    f"dataset[{i}][1]: an int64 CPU tensor of shape () (built from {source})",
                    f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
                    cause="the labels kept the dtype they came with (int32 here)"
                          if y.get("dtype") == "int32" else
-                         "labels converted to float, or the label returned as a Python int, a list, or "
-                         "labels[index:index + 1]",
-                   fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and "
-                       "return self.labels[index]")
+                         "labels converted to float, or the label returned as a Python int, a list, "
+                         "or labels[index:index + 1]",
+                   fix="store labels as torch.as_tensor(labels, dtype=torch.int64) "
+                       "and return self.labels[index]")
             expect(np.allclose(np.asarray(item["x_values"]), out["features"][i], atol=1e-6)
                    and float(item["y_values"]) == float(out["labels"][i]),
                    f"dataset[{i}] to be flower {i}: features {np.round(out['features'][i], 3).tolist()}, "
@@ -116,8 +116,8 @@ def test_dataset_items(student):
         batch = info["batch"]
         expect(batch["pair"] and batch["x"].get("shape") == [4, 4] and batch["y"].get("shape") == [4],
                "DataLoader(dataset, batch_size=4) to give a (4, 4) features batch and a (4,) labels batch",
-               f"{batch['x'].get('shape') if batch['pair'] else batch.get('type')} and "
-               f"{batch['y'].get('shape') if batch['pair'] else ''}")
+               f"{batch['x'].get('shape') if batch['pair'] else batch.get('type')} "
+               f"and {batch['y'].get('shape') if batch['pair'] else ''}")
 
 
 def test_loaders_batches(student):
@@ -131,11 +131,11 @@ def test_loaders_batches(student):
         split = out["split"]
         expect(_same_rows(out["train1"]["x"], split["x_train"])
                and _same_rows(out["val1"]["x"], split["x_val"]),
-               f"the training loader to hold the 112 training flowers of load_iris_data(seed={seed}) and the "
-               "validation loader its 38 validation flowers",
+               f"the training loader to hold the 112 training flowers of load_iris_data(seed={seed}) "
+               "and the validation loader its 38 validation flowers",
                "other flowers (the parts swapped, or another split)",
-               fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); wrap (x_train, y_train) for "
-                   "training and (x_val, y_val) for validation")
+               fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); "
+                   "wrap (x_train, y_train) for training and (x_val, y_val) for validation")
 
 
 def test_train_loss_falls(student):

@@ -18,8 +18,8 @@ def test_load_digits_data_scaled(student):
                f"{name}: a float32 CPU tensor of shape ({rows}, 64)",
                f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
                f"device={info.get('device')}",
-               fix="torch.as_tensor(x, dtype=torch.float32) for each part of "
-                   "train_test_split(..., test_size=val_fraction)")
+               fix="torch.as_tensor(x, dtype=torch.float32) "
+                   "for each part of train_test_split(..., test_size=val_fraction)")
     rows = np.concatenate([out["train_array"], out["val_array"]])
     low, high = float(rows.min()), float(rows.max())
     expect(low == -1.0 and high == 1.0, "pixels scaled to [-1, 1] with x / 8 - 1",
