@@ -229,6 +229,7 @@ def test_fit_autograd_uses_device(student):
            f"manual_step was never called{': ' + out['error'] if out['error'] else ''}",
            fix="use to_tensors, init_parameters and manual_step, as the TODO says")
     expect(out["devices"] == [where] * 4, f"fit_autograd(..., device={where!r}): a, b, x and y on {where}",
-           f"a, b, x, y on {out['devices']}", cause="the device argument is not passed on to to_tensors "
-           "and init_parameters", fix="to_tensors(x, y, device) and init_parameters(device, seed=seed)")
+           f"a, b, x, y on {out['devices']}",
+           cause="the device argument is not passed on to to_tensors and init_parameters",
+           fix="to_tensors(x, y, device) and init_parameters(device, seed=seed)")
 ### END HIDDEN TESTS

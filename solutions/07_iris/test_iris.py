@@ -59,8 +59,8 @@ def test_classifier_structure(student):
     fc1, fc2 = layers["fc1"], layers["fc2"]
     expect((fc1["in"], fc1["out"], fc2["in"], fc2["out"]) == (4, 32, 32, 3),
            "fc1 = nn.Linear(n_features, n_hidden) and fc2 = nn.Linear(n_hidden, n_classes) "
-           "(here n_hidden=32)", f"fc1 {layers['fc1']['in']}→{layers['fc1']['out']}, "
-           f"fc2 {layers['fc2']['in']}→{layers['fc2']['out']}",
+           "(here n_hidden=32)",
+           f"fc1 {fc1['in']}→{fc1['out']}, fc2 {fc2['in']}→{fc2['out']}",
            fix="use the constructor's arguments, not constants")
     expect(out["output"].get("shape") == [5, 3], "logits of shape (5, 3) for 5 flowers",
            f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
@@ -168,8 +168,9 @@ def test_train_zero_grad(student):
            f"{grad['accumulated']} of {grad['backwards']} backward passes added to stale gradients",
            fix="call optimizer.zero_grad() in every epoch")
     expect(out["steps"]["n_optimizers"] == 1, "one optimizer, created once before the loop",
-           f"{out['steps']['n_optimizers']} optimizers", cause="the optimizer is created inside the loop, "
-           "which resets its state (Adam's moments) every epoch")
+           f"{out['steps']['n_optimizers']} optimizers",
+           cause="the optimizer is created inside the loop, "
+                 "which resets its state (Adam's moments) every epoch")
 
 
 def test_batches_reach_model_device(student):
@@ -295,8 +296,9 @@ def test_accuracy_no_grad_eval_mode(student):
            cause="dropout and batch norm behave differently in train mode, "
            "so the accuracy would be measured on another model", fix="call model.eval() first")
     expect(not any(f["grad"] for f in forwards), "no gradient tracking while computing the accuracy",
-           "the forward pass ran with gradients enabled", cause="autograd then keeps the graph of every "
-           "prediction, which costs memory and time", fix="wrap it in `with torch.no_grad():`")
+           "the forward pass ran with gradients enabled",
+           cause="autograd then keeps the graph of every prediction, which costs memory and time",
+           fix="wrap it in `with torch.no_grad():`")
 
 
 def test_train_validation_losses(student):
@@ -356,6 +358,8 @@ def test_labels_reach_model_device(student):
                f"it failed before any forward pass: {out['error']}" if out["error"] else
                "no forward pass at all")
         expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({where}) too",
-               f"{out['mismatch']}", cause="only x was moved; y stayed on the CPU and met the model's "
-               "output in the loss or the comparison", fix="x, y = x.to(device), y.to(device)")
+               f"{out['mismatch']}",
+               cause="only x was moved; y stayed on the CPU "
+                     "and met the model's output in the loss or the comparison",
+               fix="x, y = x.to(device), y.to(device)")
 ### END HIDDEN TESTS
