@@ -44,8 +44,8 @@ def test_classifier_structure(student):
     fc1, fc2 = layers["fc1"], layers["fc2"]
     expect((fc1["in"], fc1["out"], fc2["in"], fc2["out"]) == (4, 32, 32, 3),
            "fc1 = nn.Linear(n_features, n_hidden) and fc2 = nn.Linear(n_hidden, n_classes) "
-           "(here n_hidden=32)", f"fc1 {layers['fc1']['in']}→{layers['fc1']['out']}, "
-           f"fc2 {layers['fc2']['in']}→{layers['fc2']['out']}",
+           "(here n_hidden=32)",
+           f"fc1 {fc1['in']}→{fc1['out']}, fc2 {fc2['in']}→{fc2['out']}",
            fix="use the constructor's arguments, not constants")
     expect(out["output"].get("shape") == [5, 3], "logits of shape (5, 3) for 5 flowers",
            f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
