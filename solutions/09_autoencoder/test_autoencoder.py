@@ -151,8 +151,8 @@ def test_validation_no_grad_eval_mode(student):
                  "That changes nothing for Linear and ReLU layers, "
                  "but it does as soon as a model has dropout or batch norm, "
                  "so this course asks for train mode in every training pass"
-           if train_fw and all(f["training"] for f in train_fw[:1]) and not any(f["training"] for f in
-                                                                               train_fw[-1:]) else None,
+           if train_fw and all(f["training"] for f in train_fw[:1])
+           and not any(f["training"] for f in train_fw[-1:]) else None,
            fix="call model.train() at the start of every epoch")
     expect(out["grad"]["accumulated"] == 0 and out["steps"]["n_optimizers"] == 1,
            "one optimizer, its gradients zeroed before every backward pass",
