@@ -50,8 +50,8 @@ def test_to_tensors_float32(student):
         expect(out["ok_pair"], f"{call} to return a pair (x_t, y_t)", f"a {out.get('type')}")
         check_tensor(out["x"], "x_t", (12, 1), "cpu", requires_grad=False)
         check_tensor(out["y"], "y_t", (12, 1), "cpu", requires_grad=False)
-        same = np.allclose(out["x"]["values"], x.astype(np.float32)) and np.allclose(out["y"]["values"],
-                                                                                     y.astype(np.float32))
+        same = (np.allclose(out["x"]["values"], x.astype(np.float32))
+                and np.allclose(out["y"]["values"], y.astype(np.float32)))
         expect(same, "the same numbers as the numpy arrays, in float32", "other values",
                cause="x and y swapped, or the data was reshaped or shuffled",
                fix="return x_t, y_t in that order")
@@ -144,8 +144,8 @@ def check_fit(out, n_epochs, setting):
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses['kinds']}",
            fix="append the float manual_step returns, once per epoch")
     a0, b0 = out["init"]
-    want_a, want_b, want_losses = numpy_gradient_descent(out["x32"], out["y32"], a0, b0, lr=setting["lr"],
-                                                         n_epochs=n_epochs)
+    want_a, want_b, want_losses = numpy_gradient_descent(out["x32"], out["y32"], a0, b0,
+                                                         lr=setting["lr"], n_epochs=n_epochs)
     got = losses["values"]
     expect(abs(got[0] - want_losses[0]) <= 1e-5 * max(1.0, want_losses[0]),
            f"the first loss to be that of init_parameters(device, seed={setting['seed']}): "
