@@ -14,7 +14,8 @@ def _loaders_ok(out, label="make_loaders"):
     expect(first["ok_pair"], f"{label} returns a pair (train_loader, val_loader)", f"a {first.get('type')}",
            fix="return train_loader, val_loader")
     expect("not_iterable" not in first, "two DataLoaders you can iterate over",
-           f"{first['types']}: {first.get('not_iterable')}", fix="wrap each Subset in a torch.utils.data.DataLoader")
+           f"{first['types']}: {first.get('not_iterable')}",
+           fix="wrap each Subset in a torch.utils.data.DataLoader")
     for name in ("train", "val"):
         kinds = first[name][0]["kinds"]
         bad = [k for k in kinds if k.startswith("batch ")]
@@ -42,7 +43,8 @@ def test_dataset_len_and_items(student):
                fix="index the stored tensors directly: self.x[index]")
         expect(item["equal"], f"dataset[{i}] == (x[{i}], y[{i}]) = ({item['want_x']}, {item['want_y']}), "
                f"float32 tensors of shape (1,) on the CPU",
-               f"({item['x_value']}, {item['y_value']}), {x.get('dtype')} shape {x.get('shape')} on {x.get('device')}",
+               f"({item['x_value']}, {item['y_value']}), "
+               f"{x.get('dtype')} shape {x.get('shape')} on {x.get('device')}",
                cause="the item is taken from the wrong position, reshaped, or moved to a device",
                fix="return (self.x[index], self.y[index]) and keep the tensors as they were given")
 
@@ -54,7 +56,8 @@ def test_make_loaders_split(student):
     for name, part in (("train", train), ("val", val)):
         expect(part["kinds"] == ["x float32 cpu [1] / y float32 cpu [1]"],
                f"{name} batches of float32 CPU tensors of shape (B, 1)", f"{part['kinds']}",
-               cause="the numpy arrays were converted without a dtype (numpy's float64), or moved to a device",
+               cause="the numpy arrays were converted without a dtype "
+                     "(numpy's float64), or moved to a device",
                fix="torch.as_tensor(x).float() (and the same for y), and keep the dataset on the CPU")
     expect(len(train["indices"]) == 80 and len(val["indices"]) == 20,
            "80 training and 20 validation points (100 points, val_fraction=0.2)",
@@ -71,7 +74,8 @@ def test_make_loaders_split(student):
            cause="the two parts were drawn separately", fix="split one dataset once with random_split")
     missing = sorted(set(range(100)) - set(t) - set(v))
     expect(not missing, "every one of the 100 points in one of the two loaders",
-           f"{len(missing)} points in neither, e.g. rows {missing[:5]}", cause="drop_last=True, or a lost remainder")
+           f"{len(missing)} points in neither, e.g. rows {missing[:5]}",
+           cause="drop_last=True, or a lost remainder")
     expect(train["paired"] and val["paired"], "each x batch next to its own y values",
            "x and y batches that do not belong together", cause="x and y were shuffled or split separately",
            fix="put x and y in one dataset and split that")
@@ -80,24 +84,29 @@ def test_make_loaders_split(student):
 
 
 def expect_same_order(first, again, setting):
-    """Two loaders made with the same seed, the global generator used in between: the same split and training order."""
+    """Two loaders made with the same seed, the global generator used in between: the same split and
+    training order."""
     expect(sorted(first["train"][0]["indices"]) == sorted(again["train"][0]["indices"]),
            f"the same training points for the same seed{setting}",
            "other training points after the grader used torch's global random generator between two calls",
-           cause="random_split used torch's global random state. The tutorial's random_split(dataset, [80, 20]) has "
-                 "no generator and relies on the torch.manual_seed(42) run before it; this course asks make_loaders "
-                 "to be reproducible from its seed argument alone",
+           cause="random_split used torch's global random state. "
+                 "The tutorial's random_split(dataset, [80, 20]) has no generator "
+                 "and relies on the torch.manual_seed(42) run before it; "
+                 "this course asks make_loaders to be reproducible from its seed argument alone",
            fix="seed torch.Generator()s with the seed argument: random_split(dataset, [n_train, n_val], "
                "generator=torch.Generator().manual_seed(seed))")
     expect(first["train"][0]["indices"] == again["train"][0]["indices"],
-           "the same order of training batches for the same seed, whatever else used the random generator in "
-           f"between{setting}",
-           "another order after the grader used torch's global random generator between making and using the loader",
-           cause="the training DataLoader shuffles with torch's global random generator. The tutorial seeds it once "
-                 "with torch.manual_seed and gives its DataLoader no generator (one appears in later chapters): "
+           "the same order of training batches for the same seed, "
+           f"whatever else used the random generator in between{setting}",
+           "another order after the grader used torch's global random generator between "
+           "making and using the loader",
+           cause="the training DataLoader shuffles with torch's global random generator. "
+                 "The tutorial seeds it once with torch.manual_seed and gives its DataLoader no generator "
+                 "(one appears in later chapters): "
                  "then the order of the batches changes with every random draw made before the first epoch "
-                 "(creating a model, another loader). This course asks make_loaders to be reproducible from its "
-                 "seed argument alone, so the loader needs a generator of its own",
+                 "(creating a model, another loader). "
+                 "This course asks make_loaders to be reproducible from its seed argument alone, "
+                 "so the loader needs a generator of its own",
            fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "
                "generator=torch.Generator().manual_seed(seed))")
 

@@ -34,8 +34,10 @@ def _pair(out):
 
 def test_validation_value(student):
     out = student.probe("validation_run", seed=0)
-    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64) unless it was an int
-    expect(out["got"] is not None and out["got_type"] not in ("int", "bool"), "validation returns a Python float",
+    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64)
+    # unless it was an int
+    expect(out["got"] is not None and out["got_type"] not in ("int", "bool"),
+           "validation returns a Python float",
            f"{out['got_repr']} of type {out['got_type']}", cause="a tensor, an array or an int was returned",
            fix="return float(np.mean(batch_losses)) where each batch loss is loss.item()")
     n_calls = sum(1 for c in out["loss_calls"] if c["batch"] == 10)
@@ -47,7 +49,8 @@ def test_validation_value(student):
         cause = "the model ran in train mode (Dropout and BatchNorm behave differently there)"
     expect(abs(got - want) <= 1e-5 * max(1.0, abs(want)),
            f"the mean of the 3 batch losses in eval mode, {want:.6f} (a model with Dropout and BatchNorm)",
-           f"{got:.6f}", cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
+           f"{got:.6f}",
+           cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
            fix="call model.eval() first, then average loss_fn(model(x), y).item() over the batches")
 
 
@@ -67,8 +70,10 @@ def test_validation_modes(student):
            f"{with_grad} of {len(forwards)} forward passes recorded gradients",
            fix="put the loop inside `with torch.no_grad():` (or torch.inference_mode())")
     expect(not out["bn_changed"], "BatchNorm's running statistics unchanged by validation",
-           "validation changed them", cause="a forward pass in train mode updates them", fix="model.eval() first")
-    expect(not out["params_have_grad"], "no gradients computed by validation", "the parameters got .grad values",
+           "validation changed them",
+           cause="a forward pass in train mode updates them", fix="model.eval() first")
+    expect(not out["params_have_grad"], "no gradients computed by validation",
+           "the parameters got .grad values",
            cause="loss.backward() was called in validation", fix="validation only computes losses")
 
 
@@ -90,17 +95,20 @@ def test_train_loop_losses(student):
            fix="collect loss.item() of every mini-batch and append their mean after the epoch")
     val = out["val_losses"]
     expect(val["type"] == "list" and val["values"] == [], "val_losses == [] without a val_loader",
-           f"a {val['type']} {val['values']}", fix="start with val_losses = [] and append only when val_loader is given")
+           f"a {val['type']} {val['values']}",
+           fix="start with val_losses = [] and append only when val_loader is given")
 
 
 def test_train_loop_learns(student):
     out = student.probe("train_run", seed=2, n_epochs=5)
     _pair(out)
     steps = out["steps"]["steps"]
-    expect(steps == 20, "20 optimizer steps on the model you were given (4 batches × 5 epochs)", f"{steps} steps",
+    expect(steps == 20, "20 optimizer steps on the model you were given (4 batches × 5 epochs)",
+           f"{steps} steps",
            cause="training a copy of the model or ignoring n_epochs" if steps == 0
            else "not one optimizer.step() per mini-batch")
-    expect(out["given_optimizer"], "the optimizer passed in to make the steps", "another optimizer stepped the model",
+    expect(out["given_optimizer"], "the optimizer passed in to make the steps",
+           "another optimizer stepped the model",
            fix="use the optimizer argument; do not create a new one")
     l0, l1 = _mse(out["before"], out["x"], out["y"]), _mse(out["after"], out["x"], out["y"])
     expect(l1 < 0.5 * l0, f"the training loss the grader measures to fall by half from {l0:.4f} in 5 epochs",

@@ -13,11 +13,12 @@ def _train_modes(training):
 
 
 def recorded_after_step(returned, used):
-    """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
+    """The cause to give when the returned rates are the used ones one epoch late (read after
+    scheduler.step())."""
     if returned and used and returned[:-1] == used[1:] and returned != used:
-        return ("these are the rates after scheduler.step(), as the tutorial records them; this course records "
-                "the rate used during each epoch, read before scheduler.step(), so that learning_rates[i] is the rate "
-                "that produced losses[i]")
+        return ("these are the rates after scheduler.step(), as the tutorial records them; "
+                "this course records the rate used during each epoch, read before scheduler.step(), "
+                "so that learning_rates[i] is the rate that produced losses[i]")
     return None
 
 
@@ -27,14 +28,17 @@ def test_save_checkpoint_contents(student):
            fix="torch.save(checkpoint, path)")
     if not out["loadable"]:
         fail("a file that torch.load(path, weights_only=True) reads", f"it refuses it: {out['error']}",
-             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). The tutorial "
-                   "saves its histories as they are, and they hold numpy floats (its losses come from np.mean); "
-                   "since PyTorch 2.6, torch.load reads only tensors and plain Python data unless weights_only=False, "
-                   "which also runs any code hidden in the file. This course keeps weights_only=True, so the "
-                   "histories are saved as Python floats"
-             if out.get("numpy") else "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
+             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). "
+                   "The tutorial saves its histories as they are, "
+                   "and they hold numpy floats (its losses come from np.mean); since PyTorch 2.6, "
+                   "torch.load reads only tensors and plain Python data unless weights_only=False, "
+                   "which also runs any code hidden in the file. This course keeps weights_only=True, "
+                   "so the histories are saved as Python floats"
+             if out.get("numpy") else
+             "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
              "(e.g. the whole model instead of its state_dict)",
-             fix="save model.state_dict() and optimizer.state_dict(), and the losses as [float(v) for v in losses]")
+             fix="save model.state_dict() and optimizer.state_dict(), "
+                 "and the losses as [float(v) for v in losses]")
     expect(out["type"] == "dict", "a dict saved with torch.save", f"a {out['type']}")
     missing = [k for k in ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "val_loss")
                if k not in out["keys"]]
@@ -58,21 +62,29 @@ def test_load_checkpoint_restores(student):
     out = student.probe("load_run", seed=1)
     expect(out["ok_triple"], "load_checkpoint returns (epoch, losses, val_losses)", f"a {out['type']}",
            fix="return checkpoint[\"epoch\"], checkpoint[\"loss\"], checkpoint[\"val_loss\"]")
-    expect(out["epoch_type"] == "int" and out["epoch"] == 7, "epoch 7 (an int), as in the grader's checkpoint",
+    expect(out["epoch_type"] == "int" and out["epoch"] == 7,
+           "epoch 7 (an int), as in the grader's checkpoint",
            f"{out['epoch']!r} ({out['epoch_type']})",
            cause="the epoch is not read from the file" if out["epoch"] != 7 else None)
-    expect(out["losses"]["values"] == out["want_losses"] and out["val_losses"]["values"] == out["want_val_losses"],
-           f"the file's histories: losses {out['want_losses'][:3]}…, val_losses {out['want_val_losses'][:3]}…",
-           f"losses {(out['losses']['values'] or [])[:3]}…, val_losses {(out['val_losses']['values'] or [])[:3]}…",
+    expect(out["losses"]["values"] == out["want_losses"]
+           and out["val_losses"]["values"] == out["want_val_losses"],
+           f"the file's histories: losses {out['want_losses'][:3]}…, "
+           f"val_losses {out['want_val_losses'][:3]}…",
+           f"losses {(out['losses']['values'] or [])[:3]}…, "
+           f"val_losses {(out['val_losses']['values'] or [])[:3]}…",
            cause="the histories come from somewhere else than the file (or loss and val_loss are swapped)")
     expect(out["model_ok"], "the model's weights replaced by those in the file", "other weights",
-           cause="model.load_state_dict is missing, or loads something else than checkpoint['model_state_dict']",
+           cause="model.load_state_dict is missing, "
+                 "or loads something else than checkpoint['model_state_dict']",
            fix="model.load_state_dict(checkpoint[\"model_state_dict\"])")
-    expect(out["optimizer_diff"] is None, "the optimizer's state replaced by the file's (Adam's moments, step, "
-           "learning rate 0.01)", f"{out['optimizer_diff']}",
-           cause="optimizer.load_state_dict is missing", fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
+    expect(out["optimizer_diff"] is None,
+           "the optimizer's state replaced by the file's "
+           "(Adam's moments, step, learning rate 0.01)", f"{out['optimizer_diff']}",
+           cause="optimizer.load_state_dict is missing",
+           fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
     expect(_train_modes(out["training"]), "the model in train mode afterwards, ready to resume training",
-           "it is still in eval mode (the grader put it there before the call)", fix="call model.train() at the end")
+           "it is still in eval mode (the grader put it there before the call)",
+           fix="call model.train() at the end")
 
 
 def test_load_for_inference_eval(student):
@@ -87,7 +99,8 @@ def test_load_for_inference_eval(student):
 
 def test_scheduler_plateau(student):
     out = student.probe("scheduler_run", seed=3, kind="plateau", n_epochs=5)
-    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)", f"a {out['type']}")
+    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)",
+           f"a {out['type']}")
     calls = out["calls"]
     expect(len(calls) == 5, "scheduler.step called once per epoch (5 times)", f"{len(calls)} times",
            cause="the scheduler is stepped per batch" if len(calls) > 5 else None)

@@ -26,10 +26,13 @@ def test_load_iris_data_split(student):
         info = out[name]["info"]
         expect(info.get("shape") == shape and info.get("dtype") == dtype and info.get("device") == "cpu",
                f"{name}: a {dtype} CPU tensor of shape {tuple(shape)}",
-               f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} device={info.get('device')}",
-               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features and torch.int64 for labels")
+               f"{info.get('type')} dtype={info.get('dtype')} shape={info.get('shape')} "
+               f"device={info.get('device')}",
+               fix="convert with torch.as_tensor(..., dtype=torch.float32) for features "
+                   "and torch.int64 for labels")
     counts = np.bincount(out["y_val"]["array"], minlength=3).tolist()
-    expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]), "a stratified split: 12 or 13 flowers of each "
+    expect(counts in ([13, 13, 12], [13, 12, 13], [12, 13, 13]),
+           "a stratified split: 12 or 13 flowers of each "
            "species in validation", f"species counts {counts}", fix="pass stratify=y to train_test_split")
 
 
@@ -38,10 +41,12 @@ def test_classifier_structure(student):
     layers = out["layers"]
     expect(layers.get("fc1", {}).get("type") == "Linear" and layers.get("fc2", {}).get("type") == "Linear",
            "two nn.Linear layers named fc1 and fc2", f"layers {layers}")
-    expect((layers["fc1"]["in"], layers["fc1"]["out"], layers["fc2"]["in"], layers["fc2"]["out"]) == (4, 32, 32, 3),
+    fc1, fc2 = layers["fc1"], layers["fc2"]
+    expect((fc1["in"], fc1["out"], fc2["in"], fc2["out"]) == (4, 32, 32, 3),
            "fc1 = nn.Linear(n_features, n_hidden) and fc2 = nn.Linear(n_hidden, n_classes) "
-           "(here n_hidden=32)", f"fc1 {layers['fc1']['in']}→{layers['fc1']['out']}, "
-           f"fc2 {layers['fc2']['in']}→{layers['fc2']['out']}", fix="use the constructor's arguments, not constants")
+           "(here n_hidden=32)",
+           f"fc1 {fc1['in']}→{fc1['out']}, fc2 {fc2['in']}→{fc2['out']}",
+           fix="use the constructor's arguments, not constants")
     expect(out["output"].get("shape") == [5, 3], "logits of shape (5, 3) for 5 flowers",
            f"{out['output'].get('type')} of shape {out['output'].get('shape')}")
     if out["want"] is not None and not np.allclose(out["got"], out["want"], atol=1e-5):
@@ -55,8 +60,8 @@ def test_train_loss_decreases(student):
     expect(out["ok_pair"], "train returns a pair (losses, val_losses)", "something else")
     steps = out["steps"]["steps"]
     expect(steps == 100, "100 optimizer steps on the model you were given (n_epochs=100)", f"{steps} steps",
-           cause="training a copy of the model, ignoring n_epochs, or not calling optimizer.step()" if steps == 0
-           else "the loop does not run exactly n_epochs full-batch steps")
+           cause="training a copy of the model, ignoring n_epochs, or not calling optimizer.step()"
+                 if steps == 0 else "the loop does not run exactly n_epochs full-batch steps")
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
@@ -64,10 +69,12 @@ def test_train_loss_decreases(student):
     expect(l1 < 0.8 * l0, f"the loss to fall clearly from {l0:.3f} after 100 epochs at lr=1e-3",
            f"the grader measured {l0:.3f} → {l1:.3f}", cause=cause, fix=fix)
     losses = out["losses"]
-    expect(losses["ok"] and len(losses["values"]) == 100, "losses: a list of 100 Python floats (use loss.item())",
+    expect(losses["ok"] and len(losses["values"]) == 100,
+           "losses: a list of 100 Python floats (use loss.item())",
            f"a {losses['type']} of {len(losses['values'] or [])} items of type {losses.get('kinds')}")
-    expect(abs(losses["values"][0] - out["l0"]) < 1e-3, f"the first reported loss to be the loss of the "
-           f"initial model ({out['l0']:.4f})", f"{losses['values'][0]:.4f}",
+    expect(abs(losses["values"][0] - out["l0"]) < 1e-3,
+           f"the first reported loss to be the loss of the initial model ({out['l0']:.4f})",
+           f"{losses['values'][0]:.4f}",
            cause="the reported losses are not the losses of this model's training steps")
 
 
@@ -89,9 +96,10 @@ def test_evaluate_no_grad_eval_mode(student):
 def test_accuracy_value(student):
     out = student.probe("accuracy_run", seed=3)
     expect(out["got"] is not None and abs(out["got"] - out["want"]) < 1e-6,
-           f"accuracy {out['want']:.4f} as a Python float in [0, 1]", returned_number(out["got"], out["got_type"]),
-           fix=number_fix(out["got"], out["got_type"]) or "compare logits.argmax(dim=1) with y, then take the "
-           "mean and .item()")
+           f"accuracy {out['want']:.4f} as a Python float in [0, 1]",
+           returned_number(out["got"], out["got_type"]),
+           fix=number_fix(out["got"], out["got_type"])
+               or "compare logits.argmax(dim=1) with y, then take the mean and .item()")
 
 
 def test_plot_losses_figure(student):
@@ -102,8 +110,8 @@ def test_plot_losses_figure(student):
     labels = [ln["label"] for ln in out["lines"]]
     expect(len(out["lines"]) == 2, "two curves (training and validation)", f"{len(out['lines'])} curves")
     expect(out["xlabel"] and out["ylabel"] and out["legend"], "labelled axes and a legend",
-           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, legend={'yes' if out['legend'] else 'no'}, "
-           f"labels {labels}")
+           f"xlabel={out['xlabel']!r}, ylabel={out['ylabel']!r}, "
+           f"legend={'yes' if out['legend'] else 'no'}, labels {labels}")
 
 
 def test_time_training_returns(student):
@@ -111,5 +119,6 @@ def test_time_training_returns(student):
     expect(out["ok_pair"] and out["seconds"] is not None, "(seconds, losses) with seconds a float",
            f"seconds of type {out['seconds_type']}")
     expect(out["steps"] == 20, "time_training to run train for n_epochs (20) steps", f"{out['steps']} steps")
-    expect(0 < out["seconds"] <= out["wall"] * 1.05 + 0.01, f"a duration within the call's own "
-           f"{out['wall']:.3f} s", f"{out['seconds']!r} s", fix="read time.perf_counter() before and after train")
+    expect(0 < out["seconds"] <= out["wall"] * 1.05 + 0.01,
+           f"a duration within the call's own {out['wall']:.3f} s",
+           f"{out['seconds']!r} s", fix="read time.perf_counter() before and after train")

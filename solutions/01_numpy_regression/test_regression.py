@@ -27,7 +27,8 @@ def least_squares(x, y):
     return float(a), float(b)
 
 
-SPLIT_ROWS = "the first int(len(x) * train_fraction) shuffled indices go to training, all the others to validation"
+SPLIT_ROWS = ("the first int(len(x) * train_fraction) shuffled indices go to training, "
+              "all the others to validation")
 
 
 def check_split_own_stream(student, out, x, y, **kwargs):
@@ -35,17 +36,22 @@ def check_split_own_stream(student, out, x, y, **kwargs):
     again = student.probe("split_run", x=x, y=y, global_seed=12345, **kwargs)
     if not again["ok_tuple"] or np.array_equal(out["x_train"]["array"], again["x_train"]["array"]):
         return
-    fail("train_val_split to give the same split for the same arguments, whatever numpy's global random state",
+    fail("train_val_split to give the same split for the same arguments, "
+         "whatever numpy's global random state",
          "the split changed when np.random was seeded differently before the call",
-         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) on numpy's global stream. "
-               "The tutorial does exactly that, right after drawing the data from the same stream (hence its "
-               "a ≈ 1.0235, b ≈ 1.9690). This course asks the split to depend on its seed argument only, so that it "
-               "is the same wherever it is called: with the global stream, any random draw before the call (another "
-               "cell, a library) changes which points are used for training",
+         cause="the indices are shuffled with np.random.shuffle (or np.random.permutation) "
+               "on numpy's global stream. "
+               "The tutorial does exactly that, right after drawing the data from the same stream "
+               "(hence its a ≈ 1.0235, b ≈ 1.9690). "
+               "This course asks the split to depend on its seed argument only, "
+               "so that it is the same wherever it is called: with the global stream, "
+               "any random draw before the call (another cell, a library) "
+               "changes which points are used for training",
          fix="idx = np.random.RandomState(seed).permutation(n) instead of np.random.shuffle(idx)")
 
 
-def check_array(got, name, shape, dtype="float64", rows_fix="draw n points: rs.rand(n, 1) and rs.randn(n, 1)"):
+def check_array(got, name, shape, dtype="float64",
+                rows_fix="draw n points: rs.rand(n, 1) and rs.randn(n, 1)"):
     info = got["info"]
     found = info.get("shape")
     cause = fix = None
@@ -74,9 +80,10 @@ def check_generated(out, want_x, want_y, call):
     if not np.allclose(y, want_y, rtol=0, atol=1e-12):
         fail(f"{call}: y = true_a + true_b * x + noise * rs.randn(n, 1), the noise drawn right after x",
              f"y starts {np.round(y[:3, 0], 4).tolist()}, expected {np.round(want_y[:3, 0], 4).tolist()}",
-             cause="the noise comes from a second RandomState (or np.random.randn), the noise is not scaled by "
-                   "`noise`, or an argument is ignored",
-             fix="draw the noise from the same rs, right after x: y = true_a + true_b * x + noise * rs.randn(n, 1)")
+             cause="the noise comes from a second RandomState (or np.random.randn), "
+                   "the noise is not scaled by `noise`, or an argument is ignored",
+             fix="draw the noise from the same rs, right after x: "
+                 "y = true_a + true_b * x + noise * rs.randn(n, 1)")
 
 
 def test_generate_data_matches_tutorial(student):
@@ -90,7 +97,8 @@ def test_train_val_split_partition(student):
     x = np.arange(n, dtype=np.float64).reshape(n, 1)     # each row tells which point it is
     y = 1000.0 + x
     out = student.probe("split_run", x=x, y=y)
-    expect(out["ok_tuple"], "train_val_split to return (x_train, y_train, x_val, y_val)", f"a {out.get('type')}")
+    expect(out["ok_tuple"], "train_val_split to return (x_train, y_train, x_val, y_val)",
+           f"a {out.get('type')}")
     xt = check_array(out["x_train"], "x_train", (80, 1), rows_fix=SPLIT_ROWS)
     yt = check_array(out["y_train"], "y_train", (80, 1), rows_fix=SPLIT_ROWS)
     xv = check_array(out["x_val"], "x_val", (20, 1), rows_fix=SPLIT_ROWS)
@@ -103,14 +111,16 @@ def test_train_val_split_partition(student):
     expect(np.array_equal(np.sort(rows), x[:, 0]), "every point exactly once, in training or in validation",
            f"{len(set(rows.tolist()))} distinct points out of {n}",
            cause="indices drawn with replacement (randint/choice) or training and validation overlap",
-           fix="idx = np.random.RandomState(seed).permutation(n); training idx[:n_train], validation idx[n_train:]")
+           fix="idx = np.random.RandomState(seed).permutation(n); training idx[:n_train], "
+               "validation idx[n_train:]")
     want = np.random.RandomState(42).permutation(n)
     expect(np.array_equal(rows.astype(int), want), "this course's shuffle: RandomState(42).permutation(100), "
            "its first 80 indices for training, in that order",
            f"training starts with points {rows[:5].astype(int).tolist()}, expected {want[:5].tolist()}",
-           cause="another random generator (default_rng, torch) or the seed argument is not used. The tutorial "
-                 "shuffles with np.random.shuffle on the stream that drew the data (hence its a ≈ 1.0235, "
-                 "b ≈ 1.9690); this course seeds the split on its own, so the numbers here differ",
+           cause="another random generator (default_rng, torch) or the seed argument is not used. "
+                 "The tutorial shuffles with np.random.shuffle on the stream that drew the data "
+                 "(hence its a ≈ 1.0235, b ≈ 1.9690); this course seeds the split on its own, "
+                 "so the numbers here differ",
            fix="idx = np.random.RandomState(seed).permutation(n)")
 
 
@@ -137,8 +147,8 @@ def test_gradient_descent_returns_losses(student):
     if abs(losses[0] - l0) > 1e-9 * max(1.0, l0):
         fail(f"the first loss to be the MSE of the initial a={a0[0]:.4f}, b={b0[0]:.4f}: {l0:.6f}",
              f"{losses[0]:.6f}",
-             cause="a and b are not initialised with RandomState(seed).randn(1) each (a first), the loss is "
-                   "recorded after the update, or it is not the mean of the squared errors",
+             cause="a and b are not initialised with RandomState(seed).randn(1) each (a first), "
+                   "the loss is recorded after the update, or it is not the mean of the squared errors",
              fix="rs = np.random.RandomState(seed); a = rs.randn(1); b = rs.randn(1); in each epoch compute "
                  "loss = ((a + b * x - y) ** 2).mean() and append it BEFORE updating a and b")
     expect(losses[-1] < 0.5 * losses[0], f"the loss to fall over 50 epochs at lr=0.1 (from {l0:.4f})",
@@ -158,20 +168,22 @@ def test_gradient_descent_matches_sklearn(student):
            f"{got[0]['type']} and {got[1]['type']}",
            fix="return float(model.intercept_[0]), float(model.coef_[0][0])")
     expect(abs(got[0]["value"] - want_a) < 1e-8 and abs(got[1]["value"] - want_b) < 1e-8,
-           f"LinearRegression's fit on the tutorial's training data: intercept {want_a:.6f}, coef {want_b:.6f}",
+           "LinearRegression's fit on the tutorial's training data: "
+           f"intercept {want_a:.6f}, coef {want_b:.6f}",
            f"intercept {got[0]['value']:.6f}, coef {got[1]['value']:.6f}",
            cause="intercept and slope swapped, or the model was fitted on other data",
            fix="model = LinearRegression().fit(x, y); intercept_ is our a, coef_ our b")
     out = student.probe("gd_run", x=x, y=y)
     a, b, _ = check_gd_output(out, 1000)
     expect(abs(a - want_a) < 1e-5 and abs(b - want_b) < 1e-5,
-           f"gradient descent with its defaults (lr=0.1, n_epochs=1000) to match scikit-learn to 5 decimals: "
-           f"a={want_a:.5f}, b={want_b:.5f} (not the tutorial's a ≈ 1.0235, b ≈ 1.9690: this course's split has "
-           f"its own seed)", f"a={a:.5f}, b={b:.5f}",
-           cause="wrong gradients (a factor 2 or a sign), a different learning rate or number of epochs as the "
-                 "defaults, or a and b swapped",
-           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); a_grad = "
-               "2 * error.mean(), b_grad = 2 * (x * error).mean()")
+           "gradient descent with its defaults (lr=0.1, n_epochs=1000) to match scikit-learn to 5 decimals: "
+           f"a={want_a:.5f}, b={want_b:.5f} "
+           "(not the tutorial's a ≈ 1.0235, b ≈ 1.9690: this course's split has its own seed)",
+           f"a={a:.5f}, b={b:.5f}",
+           cause="wrong gradients (a factor 2 or a sign), "
+                 "a different learning rate or number of epochs as the defaults, or a and b swapped",
+           fix="keep the signature gradient_descent(x, y, lr=0.1, n_epochs=1000, seed=42); "
+               "a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean()")
 
 
 ### BEGIN HIDDEN TESTS
@@ -200,11 +212,13 @@ def test_train_val_split_seeded(student):
     y = -x
     runs = [student.probe("split_run", x=x, y=y, train_fraction=0.7, seed=s) for s in (5, 5, 6)]
     for out in runs:
-        expect(out["ok_tuple"], "train_val_split to return (x_train, y_train, x_val, y_val)", f"a {out.get('type')}")
+        expect(out["ok_tuple"], "train_val_split to return (x_train, y_train, x_val, y_val)",
+               f"a {out.get('type')}")
     xt = check_array(runs[0]["x_train"], "x_train (n=33, train_fraction=0.7)", (23, 1), rows_fix=SPLIT_ROWS)
     xv = check_array(runs[0]["x_val"], "x_val (n=33, train_fraction=0.7)", (10, 1), rows_fix=SPLIT_ROWS)
     yt = check_array(runs[0]["y_train"], "y_train (n=33, train_fraction=0.7)", (23, 1), rows_fix=SPLIT_ROWS)
-    expect(np.array_equal(yt, -xt), "each x row to stay with its own y row", "x and y were shuffled differently",
+    expect(np.array_equal(yt, -xt), "each x row to stay with its own y row",
+           "x and y were shuffled differently",
            fix="index x and y with the same shuffled indices")
     check_split_own_stream(student, runs[0], x, y, train_fraction=0.7, seed=5)
     expect(np.array_equal(runs[0]["x_train"]["array"], runs[1]["x_train"]["array"]),
@@ -215,9 +229,11 @@ def test_train_val_split_seeded(student):
            fix="pass the seed argument to RandomState, not the constant 42")
     want = np.random.RandomState(5).permutation(n)
     got = np.concatenate([xt[:, 0], xv[:, 0]]).astype(int)
-    expect(np.array_equal(got, want), "the shuffle RandomState(5).permutation(33), first int(33 * 0.7) = 23 for "
-           "training", f"training starts with points {got[:5].tolist()}, expected {want[:5].tolist()}",
-           cause="train_fraction or seed is ignored, or n_train is rounded instead of int(n * train_fraction)",
+    expect(np.array_equal(got, want), "the shuffle RandomState(5).permutation(33), "
+           "first int(33 * 0.7) = 23 for training",
+           f"training starts with points {got[:5].tolist()}, expected {want[:5].tolist()}",
+           cause="train_fraction or seed is ignored, "
+                 "or n_train is rounded instead of int(n * train_fraction)",
            fix="n_train = int(n * train_fraction)")
 
 
@@ -228,7 +244,8 @@ def test_gradient_descent_hidden_line(student):
         out = student.probe("gd_run", x=x, y=y, lr=lr, n_epochs=n_epochs, seed=init_seed)
         a, b, losses = check_gd_output(out, n_epochs)
         setting = f"(data with a=-0.5, b=3.0; lr={lr}, n_epochs={n_epochs}, seed={init_seed})"
-        bad = next((i for i, (g, w) in enumerate(zip(losses, want_losses)) if abs(g - w) > 1e-8 * max(1.0, w)), None)
+        bad = next((i for i, (g, w) in enumerate(zip(losses, want_losses))
+                    if abs(g - w) > 1e-8 * max(1.0, w)), None)
         if bad is not None:
             # losses[i] == want_losses[i + 1] for every epoch: each loss was taken one update too late
             late = len(losses) > 1 and all(abs(g - w) <= 1e-8 * max(1.0, w)
@@ -236,14 +253,17 @@ def test_gradient_descent_hidden_line(student):
             fail(f"the losses of batch gradient descent {setting}, epoch by epoch",
                  f"epoch {bad}: loss {losses[bad]:.8f}, expected {want_losses[bad]:.8f}",
                  cause="the loss is recorded after the update of a and b, not before it" if late else
-                       "the seed, lr or n_epochs argument is ignored, the gradients are not those of the MSE, "
+                       "the seed, lr or n_epochs argument is ignored, "
+                       "the gradients are not those of the MSE, "
                        "or the result does not come from gradient descent (closed form, hard-coded numbers)",
-                 fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b" if late else
-                     "use the arguments you are given; a_grad = 2 * error.mean(), b_grad = 2 * (x * error).mean(), "
-                     "then update both with lr")
+                 fix="compute the loss from yhat = a + b * x and append it BEFORE updating a and b"
+                     if late else
+                     "use the arguments you are given; a_grad = 2 * error.mean(), "
+                     "b_grad = 2 * (x * error).mean(), then update both with lr")
         expect(abs(a - want_a) < 1e-8 and abs(b - want_b) < 1e-8,
                f"a={want_a:.6f}, b={want_b:.6f} after gradient descent {setting}", f"a={a:.6f}, b={b:.6f}",
-               cause="a and b do not come from the gradient-descent loop (a closed-form or scikit-learn fit), "
+               cause="a and b do not come from the gradient-descent loop "
+                     "(a closed-form or scikit-learn fit), "
                      "are returned before the last update, or are swapped",
                fix="return float(a[0]), float(b[0]) after the loop")
 

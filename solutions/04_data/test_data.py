@@ -13,7 +13,8 @@ def _loaders_ok(out, label="make_loaders"):
     expect(first["ok_pair"], f"{label} returns a pair (train_loader, val_loader)", f"a {first.get('type')}",
            fix="return train_loader, val_loader")
     expect("not_iterable" not in first, "two DataLoaders you can iterate over",
-           f"{first['types']}: {first.get('not_iterable')}", fix="wrap each Subset in a torch.utils.data.DataLoader")
+           f"{first['types']}: {first.get('not_iterable')}",
+           fix="wrap each Subset in a torch.utils.data.DataLoader")
     for name in ("train", "val"):
         kinds = first[name][0]["kinds"]
         bad = [k for k in kinds if k.startswith("batch ")]
@@ -41,7 +42,8 @@ def test_dataset_len_and_items(student):
                fix="index the stored tensors directly: self.x[index]")
         expect(item["equal"], f"dataset[{i}] == (x[{i}], y[{i}]) = ({item['want_x']}, {item['want_y']}), "
                f"float32 tensors of shape (1,) on the CPU",
-               f"({item['x_value']}, {item['y_value']}), {x.get('dtype')} shape {x.get('shape')} on {x.get('device')}",
+               f"({item['x_value']}, {item['y_value']}), "
+               f"{x.get('dtype')} shape {x.get('shape')} on {x.get('device')}",
                cause="the item is taken from the wrong position, reshaped, or moved to a device",
                fix="return (self.x[index], self.y[index]) and keep the tensors as they were given")
 
@@ -53,7 +55,8 @@ def test_make_loaders_split(student):
     for name, part in (("train", train), ("val", val)):
         expect(part["kinds"] == ["x float32 cpu [1] / y float32 cpu [1]"],
                f"{name} batches of float32 CPU tensors of shape (B, 1)", f"{part['kinds']}",
-               cause="the numpy arrays were converted without a dtype (numpy's float64), or moved to a device",
+               cause="the numpy arrays were converted without a dtype "
+                     "(numpy's float64), or moved to a device",
                fix="torch.as_tensor(x).float() (and the same for y), and keep the dataset on the CPU")
     expect(len(train["indices"]) == 80 and len(val["indices"]) == 20,
            "80 training and 20 validation points (100 points, val_fraction=0.2)",
@@ -70,7 +73,8 @@ def test_make_loaders_split(student):
            cause="the two parts were drawn separately", fix="split one dataset once with random_split")
     missing = sorted(set(range(100)) - set(t) - set(v))
     expect(not missing, "every one of the 100 points in one of the two loaders",
-           f"{len(missing)} points in neither, e.g. rows {missing[:5]}", cause="drop_last=True, or a lost remainder")
+           f"{len(missing)} points in neither, e.g. rows {missing[:5]}",
+           cause="drop_last=True, or a lost remainder")
     expect(train["paired"] and val["paired"], "each x batch next to its own y values",
            "x and y batches that do not belong together", cause="x and y were shuffled or split separately",
            fix="put x and y in one dataset and split that")
@@ -79,24 +83,29 @@ def test_make_loaders_split(student):
 
 
 def expect_same_order(first, again, setting):
-    """Two loaders made with the same seed, the global generator used in between: the same split and training order."""
+    """Two loaders made with the same seed, the global generator used in between: the same split and
+    training order."""
     expect(sorted(first["train"][0]["indices"]) == sorted(again["train"][0]["indices"]),
            f"the same training points for the same seed{setting}",
            "other training points after the grader used torch's global random generator between two calls",
-           cause="random_split used torch's global random state. The tutorial's random_split(dataset, [80, 20]) has "
-                 "no generator and relies on the torch.manual_seed(42) run before it; this course asks make_loaders "
-                 "to be reproducible from its seed argument alone",
+           cause="random_split used torch's global random state. "
+                 "The tutorial's random_split(dataset, [80, 20]) has no generator "
+                 "and relies on the torch.manual_seed(42) run before it; "
+                 "this course asks make_loaders to be reproducible from its seed argument alone",
            fix="seed torch.Generator()s with the seed argument: random_split(dataset, [n_train, n_val], "
                "generator=torch.Generator().manual_seed(seed))")
     expect(first["train"][0]["indices"] == again["train"][0]["indices"],
-           "the same order of training batches for the same seed, whatever else used the random generator in "
-           f"between{setting}",
-           "another order after the grader used torch's global random generator between making and using the loader",
-           cause="the training DataLoader shuffles with torch's global random generator. The tutorial seeds it once "
-                 "with torch.manual_seed and gives its DataLoader no generator (one appears in later chapters): "
+           "the same order of training batches for the same seed, "
+           f"whatever else used the random generator in between{setting}",
+           "another order after the grader used torch's global random generator between "
+           "making and using the loader",
+           cause="the training DataLoader shuffles with torch's global random generator. "
+                 "The tutorial seeds it once with torch.manual_seed and gives its DataLoader no generator "
+                 "(one appears in later chapters): "
                  "then the order of the batches changes with every random draw made before the first epoch "
-                 "(creating a model, another loader). This course asks make_loaders to be reproducible from its "
-                 "seed argument alone, so the loader needs a generator of its own",
+                 "(creating a model, another loader). "
+                 "This course asks make_loaders to be reproducible from its seed argument alone, "
+                 "so the loader needs a generator of its own",
            fix="DataLoader(train_data, batch_size=batch_size, shuffle=True, "
                "generator=torch.Generator().manual_seed(seed))")
 
@@ -131,21 +140,25 @@ def test_shuffle_train_not_validation(student):
 ### BEGIN HIDDEN TESTS
 def test_dataset_index_carrying(student):
     out = student.probe("dataset_run", seed=1, n=23, index_carrying=True, batch_size=5)
-    expect(out["len_type"] == "int" and out["len"] == 23, "len(dataset) == 23", f"{out['len']!r} ({out['len_type']})",
+    expect(out["len_type"] == "int" and out["len"] == 23,
+           "len(dataset) == 23", f"{out['len']!r} ({out['len_type']})",
            fix="__len__ returns len(self.x)")
     for item in out["items"]:
         i = item["index"]
-        expect(item["pair"] and item["equal"], f"dataset[{i}] == (x[{i}], y[{i}]) unchanged for int64 tensors "
+        expect(item["pair"] and item["equal"],
+               f"dataset[{i}] == (x[{i}], y[{i}]) unchanged for int64 tensors "
                f"(x of shape (23,), y of shape (23, 2)): ({item['want_x']}, {item['want_y']}), "
                f"dtypes {item['want_dtype_x']}/{item['want_dtype_y']}",
                f"({item.get('x_value')}, {item.get('y_value')}) with dtypes "
                f"{item.get('x', {}).get('dtype')}/{item.get('y', {}).get('dtype')}",
-               cause="CustomDataset converts, reshapes or moves the tensors it is given, or assumes shape (N, 1)",
+               cause="CustomDataset converts, reshapes or moves the tensors it is given, "
+                     "or assumes shape (N, 1)",
                fix="store the tensors as they are; convert to float32 in make_loaders, not in the dataset")
     expect(out["loader_order"] == list(range(23)) and out["loader_paired"],
            "a DataLoader over the dataset to yield every point once, in order, with its own y",
            f"order {out['loader_order'][:8]}…, pairs kept: {out['loader_paired']}")
-    expect(out["inputs_unchanged"], "the tensors given to CustomDataset left unchanged", "they were modified in place")
+    expect(out["inputs_unchanged"], "the tensors given to CustomDataset left unchanged",
+           "they were modified in place")
 
 
 def test_batch_size_honoured(student):
@@ -170,18 +183,22 @@ def test_other_sizes_fractions_seeds(student):
         setting = f"(N={n}, val_fraction={fraction}, batch_size={batch_size}, seed={seed})"
         distinct = len(set(t) | set(v))
         if len(v) != n_val:
-            cause, fix = ("a constant size or fraction instead of the arguments, or another rounding than int()",
+            cause, fix = ("a constant size or fraction instead of the arguments, "
+                          "or another rounding than int()",
                           "n_val = int(len(x) * val_fraction); n_train = len(x) - n_val")
         elif distinct < n and len(t) + len(v) == n:
-            cause, fix = "training and validation points drawn separately", "split one dataset once with random_split"
+            cause, fix = ("training and validation points drawn separately",
+                          "split one dataset once with random_split")
         else:
-            cause, fix = "points lost from the training loader (drop_last=True?)", "keep the last, smaller batch"
+            cause, fix = ("points lost from the training loader (drop_last=True?)",
+                          "keep the last, smaller batch")
         expect(len(t) == n - n_val and len(v) == n_val and sorted(t + v) == list(range(n)),
                f"{n - n_val} training and {n_val} validation points, together every point once {setting}",
                f"{len(t)} training and {len(v)} validation points, {distinct} distinct", cause=cause, fix=fix)
         for name, part, count in (("train", t, n - n_val), ("val", v, n_val)):
             sizes = first[name][0]["sizes"]
-            expect(sizes == _sizes_want(count, batch_size), f"{name} batches of at most {batch_size} {setting}",
+            expect(sizes == _sizes_want(count, batch_size),
+                   f"{name} batches of at most {batch_size} {setting}",
                    f"sizes {sizes}", fix="pass batch_size to both DataLoaders")
         again, other = out["again"], out["other"]
         expect_same_order(first, again, " " + setting)

@@ -33,8 +33,10 @@ def _pair(out):
 
 def test_validation_value(student):
     out = student.probe("validation_run", seed=0)
-    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64) unless it was an int
-    expect(out["got"] is not None and out["got_type"] not in ("int", "bool"), "validation returns a Python float",
+    # the probe keeps a number as float(value): a float or a float subclass (numpy.float64)
+    # unless it was an int
+    expect(out["got"] is not None and out["got_type"] not in ("int", "bool"),
+           "validation returns a Python float",
            f"{out['got_repr']} of type {out['got_type']}", cause="a tensor, an array or an int was returned",
            fix="return float(np.mean(batch_losses)) where each batch loss is loss.item()")
     n_calls = sum(1 for c in out["loss_calls"] if c["batch"] == 10)
@@ -46,7 +48,8 @@ def test_validation_value(student):
         cause = "the model ran in train mode (Dropout and BatchNorm behave differently there)"
     expect(abs(got - want) <= 1e-5 * max(1.0, abs(want)),
            f"the mean of the 3 batch losses in eval mode, {want:.6f} (a model with Dropout and BatchNorm)",
-           f"{got:.6f}", cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
+           f"{got:.6f}",
+           cause=cause or "the batch losses are not averaged, or not computed with loss_fn(yhat, y)",
            fix="call model.eval() first, then average loss_fn(model(x), y).item() over the batches")
 
 
@@ -66,8 +69,10 @@ def test_validation_modes(student):
            f"{with_grad} of {len(forwards)} forward passes recorded gradients",
            fix="put the loop inside `with torch.no_grad():` (or torch.inference_mode())")
     expect(not out["bn_changed"], "BatchNorm's running statistics unchanged by validation",
-           "validation changed them", cause="a forward pass in train mode updates them", fix="model.eval() first")
-    expect(not out["params_have_grad"], "no gradients computed by validation", "the parameters got .grad values",
+           "validation changed them",
+           cause="a forward pass in train mode updates them", fix="model.eval() first")
+    expect(not out["params_have_grad"], "no gradients computed by validation",
+           "the parameters got .grad values",
            cause="loss.backward() was called in validation", fix="validation only computes losses")
 
 
@@ -89,17 +94,20 @@ def test_train_loop_losses(student):
            fix="collect loss.item() of every mini-batch and append their mean after the epoch")
     val = out["val_losses"]
     expect(val["type"] == "list" and val["values"] == [], "val_losses == [] without a val_loader",
-           f"a {val['type']} {val['values']}", fix="start with val_losses = [] and append only when val_loader is given")
+           f"a {val['type']} {val['values']}",
+           fix="start with val_losses = [] and append only when val_loader is given")
 
 
 def test_train_loop_learns(student):
     out = student.probe("train_run", seed=2, n_epochs=5)
     _pair(out)
     steps = out["steps"]["steps"]
-    expect(steps == 20, "20 optimizer steps on the model you were given (4 batches × 5 epochs)", f"{steps} steps",
+    expect(steps == 20, "20 optimizer steps on the model you were given (4 batches × 5 epochs)",
+           f"{steps} steps",
            cause="training a copy of the model or ignoring n_epochs" if steps == 0
            else "not one optimizer.step() per mini-batch")
-    expect(out["given_optimizer"], "the optimizer passed in to make the steps", "another optimizer stepped the model",
+    expect(out["given_optimizer"], "the optimizer passed in to make the steps",
+           "another optimizer stepped the model",
            fix="use the optimizer argument; do not create a new one")
     l0, l1 = _mse(out["before"], out["x"], out["y"]), _mse(out["after"], out["x"], out["y"])
     expect(l1 < 0.5 * l0, f"the training loss the grader measures to fall by half from {l0:.4f} in 5 epochs",
@@ -113,9 +121,11 @@ def test_train_mode_every_epoch(student):
     train_fw = [f for f in out["forwards"] if f["batch"] == 16]
     val_fw = [f for f in out["forwards"] if f["batch"] == 10]
     expect(len(train_fw) == 16 and len(val_fw) == 12,
-           "16 training forward passes (batches of 16) and 12 validation forward passes (batches of 10) in 4 epochs",
+           "16 training forward passes (batches of 16) and 12 validation forward passes "
+           "(batches of 10) in 4 epochs",
            f"{len(train_fw)} and {len(val_fw)}",
-           cause="validation is skipped, run more than once per epoch, or calls model.forward(x) instead of model(x)",
+           cause="validation is skipped, run more than once per epoch, "
+                 "or calls model.forward(x) instead of model(x)",
            fix="run validation(model, loss_fn, val_loader) once per epoch")
     bad = sorted({i // 4 + 1 for i, f in enumerate(train_fw) if not f["training"]})
     expect(not bad, "training batches in train mode in every epoch", f"eval mode during epoch(s) {bad}",
@@ -123,19 +133,21 @@ def test_train_mode_every_epoch(student):
            fix="call model.train() at the start of every epoch, inside the loop")
     expect(all(f["grad"] for f in train_fw), "gradients enabled for training batches",
            "a training batch ran without gradients", fix="only validation goes under torch.no_grad()")
-    expect(not any(f["training"] or f["grad"] for f in val_fw), "validation batches in eval mode under no_grad",
+    expect(not any(f["training"] or f["grad"] for f in val_fw),
+           "validation batches in eval mode under no_grad",
            "a validation batch ran in train mode or with gradients",
-           cause="validation() does not switch to eval mode and torch.no_grad(), or train_loop computes the "
-                 "validation loss itself",
-           fix="make validation() call model.eval() and work under `with torch.no_grad():`, and have train_loop "
-               "call validation(model, loss_fn, val_loader)")
+           cause="validation() does not switch to eval mode and torch.no_grad(), "
+                 "or train_loop computes the validation loss itself",
+           fix="make validation() call model.eval() and work under `with torch.no_grad():`, "
+               "and have train_loop call validation(model, loss_fn, val_loader)")
     val = out["val_losses"]
     expect(val["ok"] and len(val["values"]) == 4, "val_losses: 4 Python floats, one per epoch",
            f"a {val['type']} of {len(val['values'] or [])} items of type {val.get('kinds')}")
     means, _ = _epoch_means(out["loss_calls"], 10, 3, 4)
     expect(means is not None and np.allclose(val["values"], means, rtol=1e-5, atol=1e-7),
            f"each validation loss = the mean validation batch loss after that epoch: {means}",
-           f"{val['values']}", fix="val_losses.append(validation(model, loss_fn, val_loader)) after each epoch")
+           f"{val['values']}",
+           fix="val_losses.append(validation(model, loss_fn, val_loader)) after each epoch")
 
 
 def test_gradients_zeroed(student):
@@ -143,9 +155,12 @@ def test_gradients_zeroed(student):
     grad = out["grad"]
     expect(grad["backwards"] == 12, "one backward pass per training batch (12)", f"{grad['backwards']}")
     expect(grad["accumulated"] == 0, "gradients cleared before every backward pass",
-           f"{grad['accumulated']} of {grad['backwards']} backward passes added to the previous batch's gradients",
-           fix="call optimizer.zero_grad() once per mini-batch (before loss.backward() or after optimizer.step())")
-    expect(out["steps"]["n_optimizers"] == 1 and out["given_optimizer"], "only the optimizer passed in stepping",
+           f"{grad['accumulated']} of {grad['backwards']} backward passes "
+           "added to the previous batch's gradients",
+           fix="call optimizer.zero_grad() once per mini-batch "
+               "(before loss.backward() or after optimizer.step())")
+    expect(out["steps"]["n_optimizers"] == 1 and out["given_optimizer"],
+           "only the optimizer passed in stepping",
            f"{out['steps']['n_optimizers']} optimizer(s), "
            + ("the one passed in among them" if out["given_optimizer"] else "not the one passed in"),
            cause="an optimizer is created inside train_loop", fix="use the optimizer argument as it is")
@@ -157,11 +172,12 @@ def test_batches_reach_model_device(student):
         where = device_words(out["model_device"])
         seen = "cannot be called on meta tensors" in (out["error"] or "")
         expect(out["forwards"], f"{function} to run the model on {where} with batches from CPU loaders",
-               f"it failed before the first forward pass: {out['error']}" if out["error"] else "no forward pass at all",
-               cause="the loss was read before any model(x) call the grader could see: is the model called as "
-                     "model.forward(x)? Call model(x_batch)" if seen else None,
-               fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); y_batch = "
-                   "y_batch.to(device)")
+               f"it failed before the first forward pass: {out['error']}" if out["error"] else
+               "no forward pass at all",
+               cause="the loss was read before any model(x) call the grader could see: "
+                     "is the model called as model.forward(x)? Call model(x_batch)" if seen else None,
+               fix="device = next(model.parameters()).device; x_batch = x_batch.to(device); "
+                   "y_batch = y_batch.to(device)")
         got = out["forwards"][0]["device"]
         expect(got == out["model_device"], f"{function}: batches moved to the model's device ({where})",
                f"batches on {device_words(got)}",
@@ -172,9 +188,10 @@ def test_matches_reference(student, reference):
     kwargs = {"seed": 11, "n_epochs": 6, "validate": True}
     mine, ref = student.probe("train_run", **kwargs), reference.probe("train_run", **kwargs)
     _pair(mine)
-    expect(mine["losses"]["values"] is not None and np.allclose(mine["losses"]["values"], ref["losses"]["values"],
-                                                                 rtol=1e-5, atol=1e-7),
-           f"the reference's losses with the same model, data and seed: {np.round(ref['losses']['values'], 5)}",
+    losses, ref_losses = mine["losses"]["values"], ref["losses"]["values"]
+    expect(losses is not None and np.allclose(losses, ref_losses, rtol=1e-5, atol=1e-7),
+           "the reference's losses with the same model, data and seed: "
+           f"{np.round(ref['losses']['values'], 5)}",
            f"{np.round(mine['losses']['values'] or [], 5)}",
            cause="a different number of steps, another update order, or losses measured at another moment")
     same = all(np.allclose(mine["after"][k], ref["after"][k], rtol=1e-6, atol=1e-7) for k in ref["after"])
@@ -187,9 +204,12 @@ def test_labels_reach_model_device(student):
     for function in ("validation", "train_loop"):
         out = student.probe("labels_device_run", seed=6, function=function)
         where = out["model_device"]
-        expect(out["devices"] == [where, where], f"{function}: predictions and targets on the model's device "
-               f"({where}) when the loss is computed", f"prediction on {(out['devices'] or ['?'])[0]}, target y_batch "
-               f"on {(out['devices'] or ['?', '?'])[1]}" if out["devices"] else "the loss was never called",
+        expect(out["devices"] == [where, where],
+               f"{function}: predictions and targets on the model's device ({where}) "
+               "when the loss is computed",
+               f"prediction on {(out['devices'] or ['?'])[0]}, "
+               f"target y_batch on {(out['devices'] or ['?', '?'])[1]}"
+               if out["devices"] else "the loss was never called",
                cause="x_batch was moved but y_batch stayed on the CPU" if out["devices"] else None,
                fix="y_batch = y_batch.to(device), as for x_batch")
 ### END HIDDEN TESTS

@@ -12,11 +12,12 @@ def _train_modes(training):
 
 
 def recorded_after_step(returned, used):
-    """The cause to give when the returned rates are the used ones one epoch late (read after scheduler.step())."""
+    """The cause to give when the returned rates are the used ones one epoch late (read after
+    scheduler.step())."""
     if returned and used and returned[:-1] == used[1:] and returned != used:
-        return ("these are the rates after scheduler.step(), as the tutorial records them; this course records "
-                "the rate used during each epoch, read before scheduler.step(), so that learning_rates[i] is the rate "
-                "that produced losses[i]")
+        return ("these are the rates after scheduler.step(), as the tutorial records them; "
+                "this course records the rate used during each epoch, read before scheduler.step(), "
+                "so that learning_rates[i] is the rate that produced losses[i]")
     return None
 
 
@@ -26,14 +27,17 @@ def test_save_checkpoint_contents(student):
            fix="torch.save(checkpoint, path)")
     if not out["loadable"]:
         fail("a file that torch.load(path, weights_only=True) reads", f"it refuses it: {out['error']}",
-             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). The tutorial "
-                   "saves its histories as they are, and they hold numpy floats (its losses come from np.mean); "
-                   "since PyTorch 2.6, torch.load reads only tensors and plain Python data unless weights_only=False, "
-                   "which also runs any code hidden in the file. This course keeps weights_only=True, so the "
-                   "histories are saved as Python floats"
-             if out.get("numpy") else "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
+             cause="the checkpoint holds numpy numbers (the losses were given as numpy.float64/float32). "
+                   "The tutorial saves its histories as they are, "
+                   "and they hold numpy floats (its losses come from np.mean); since PyTorch 2.6, "
+                   "torch.load reads only tensors and plain Python data unless weights_only=False, "
+                   "which also runs any code hidden in the file. This course keeps weights_only=True, "
+                   "so the histories are saved as Python floats"
+             if out.get("numpy") else
+             "the checkpoint holds objects other than tensors, dicts, lists, ints and floats "
              "(e.g. the whole model instead of its state_dict)",
-             fix="save model.state_dict() and optimizer.state_dict(), and the losses as [float(v) for v in losses]")
+             fix="save model.state_dict() and optimizer.state_dict(), "
+                 "and the losses as [float(v) for v in losses]")
     expect(out["type"] == "dict", "a dict saved with torch.save", f"a {out['type']}")
     missing = [k for k in ("epoch", "model_state_dict", "optimizer_state_dict", "loss", "val_loss")
                if k not in out["keys"]]
@@ -57,21 +61,29 @@ def test_load_checkpoint_restores(student):
     out = student.probe("load_run", seed=1)
     expect(out["ok_triple"], "load_checkpoint returns (epoch, losses, val_losses)", f"a {out['type']}",
            fix="return checkpoint[\"epoch\"], checkpoint[\"loss\"], checkpoint[\"val_loss\"]")
-    expect(out["epoch_type"] == "int" and out["epoch"] == 7, "epoch 7 (an int), as in the grader's checkpoint",
+    expect(out["epoch_type"] == "int" and out["epoch"] == 7,
+           "epoch 7 (an int), as in the grader's checkpoint",
            f"{out['epoch']!r} ({out['epoch_type']})",
            cause="the epoch is not read from the file" if out["epoch"] != 7 else None)
-    expect(out["losses"]["values"] == out["want_losses"] and out["val_losses"]["values"] == out["want_val_losses"],
-           f"the file's histories: losses {out['want_losses'][:3]}…, val_losses {out['want_val_losses'][:3]}…",
-           f"losses {(out['losses']['values'] or [])[:3]}…, val_losses {(out['val_losses']['values'] or [])[:3]}…",
+    expect(out["losses"]["values"] == out["want_losses"]
+           and out["val_losses"]["values"] == out["want_val_losses"],
+           f"the file's histories: losses {out['want_losses'][:3]}…, "
+           f"val_losses {out['want_val_losses'][:3]}…",
+           f"losses {(out['losses']['values'] or [])[:3]}…, "
+           f"val_losses {(out['val_losses']['values'] or [])[:3]}…",
            cause="the histories come from somewhere else than the file (or loss and val_loss are swapped)")
     expect(out["model_ok"], "the model's weights replaced by those in the file", "other weights",
-           cause="model.load_state_dict is missing, or loads something else than checkpoint['model_state_dict']",
+           cause="model.load_state_dict is missing, "
+                 "or loads something else than checkpoint['model_state_dict']",
            fix="model.load_state_dict(checkpoint[\"model_state_dict\"])")
-    expect(out["optimizer_diff"] is None, "the optimizer's state replaced by the file's (Adam's moments, step, "
-           "learning rate 0.01)", f"{out['optimizer_diff']}",
-           cause="optimizer.load_state_dict is missing", fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
+    expect(out["optimizer_diff"] is None,
+           "the optimizer's state replaced by the file's "
+           "(Adam's moments, step, learning rate 0.01)", f"{out['optimizer_diff']}",
+           cause="optimizer.load_state_dict is missing",
+           fix="optimizer.load_state_dict(checkpoint[\"optimizer_state_dict\"])")
     expect(_train_modes(out["training"]), "the model in train mode afterwards, ready to resume training",
-           "it is still in eval mode (the grader put it there before the call)", fix="call model.train() at the end")
+           "it is still in eval mode (the grader put it there before the call)",
+           fix="call model.train() at the end")
 
 
 def test_load_for_inference_eval(student):
@@ -86,7 +98,8 @@ def test_load_for_inference_eval(student):
 
 def test_scheduler_plateau(student):
     out = student.probe("scheduler_run", seed=3, kind="plateau", n_epochs=5)
-    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)", f"a {out['type']}")
+    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)",
+           f"a {out['type']}")
     calls = out["calls"]
     expect(len(calls) == 5, "scheduler.step called once per epoch (5 times)", f"{len(calls)} times",
            cause="the scheduler is stepped per batch" if len(calls) > 5 else None)
@@ -116,14 +129,15 @@ def test_resume_equivalence(student):
     out = student.probe("resume_run", seed=4, k=2, total=5)
     expect(out["ok_triple"] and out["epoch"] == 2, "load_checkpoint to return the epoch saved (2)",
            f"{out['epoch']!r}")
-    expect(out["params_equal"], "training 2 epochs, saving, loading into a fresh model and optimizer and "
-           "training 3 more to give exactly the weights of 5 epochs without a break",
+    expect(out["params_equal"], "training 2 epochs, saving, loading into a fresh model and optimizer "
+           "and training 3 more to give exactly the weights of 5 epochs without a break",
            f"weights that differ by up to {out['max_diff']:.3g}",
-           cause=f"the optimizer state was not saved or restored ({out['optimizer_diff']})" if out["optimizer_diff"]
-           else "the model's weights were not restored exactly",
+           cause=f"the optimizer state was not saved or restored ({out['optimizer_diff']})"
+                 if out["optimizer_diff"] else "the model's weights were not restored exactly",
            fix="save and restore both state_dicts")
-    expect(out["losses"] == out["want_losses"], "the loss history continued exactly", f"{out['losses']}, expected "
-           f"{out['want_losses']}", fix="return the saved loss list")
+    expect(out["losses"] == out["want_losses"],
+           "the loss history continued exactly", f"{out['losses']}, expected {out['want_losses']}",
+           fix="return the saved loss list")
 
 
 def test_refuses_unsafe_checkpoint(student):
@@ -132,11 +146,14 @@ def test_refuses_unsafe_checkpoint(student):
         expect(not seen["ran_payload"], f"{function} to refuse a checkpoint whose pickle runs code "
                "(torch.load(..., weights_only=True) raises UnpicklingError)",
                "the code hidden in the file ran (it created a file)",
-               cause=f"{function} calls torch.load with weights_only=False (or unpickles the file another way), which "
-                     "runs whatever code the file holds. The tutorial's torch.load(path) predates PyTorch 2.6, when "
-                     "weights_only=True became the default; weights_only=False is what makes a checkpoint with numpy "
-                     "floats load again. This course asks for weights_only=True: a checkpoint is a file you may get "
-                     "from anyone, and save_checkpoint's Python floats load without weights_only=False",
+               cause=f"{function} calls torch.load with weights_only=False "
+                     "(or unpickles the file another way), which runs whatever code the file holds. "
+                     "The tutorial's torch.load(path) predates PyTorch 2.6, "
+                     "when weights_only=True became the default; "
+                     "weights_only=False is what makes a checkpoint with numpy floats load again. "
+                     "This course asks for weights_only=True: "
+                     "a checkpoint is a file you may get from anyone, "
+                     "and save_checkpoint's Python floats load without weights_only=False",
                fix="torch.load(path, map_location=device, weights_only=True)")
 
 
@@ -149,7 +166,8 @@ def test_loads_onto_model_device(student):
                f"{seen['error']}", fix="torch.load(path, map_location=next(model.parameters()).device, "
                                        "weights_only=True)")
         expect(seen["param_devices"] == [target], f"{function}: the model's parameters still on {target}",
-               f"parameters on {seen['param_devices']}", cause="load_state_dict(..., assign=True) or a .to() call")
+               f"parameters on {seen['param_devices']}",
+               cause="load_state_dict(..., assign=True) or a .to() call")
         if function == "load_checkpoint":
             expect(seen["state_devices"] in ([target], []), f"the optimizer's state on {target}",
                    f"on {seen['state_devices']}")
@@ -157,26 +175,31 @@ def test_loads_onto_model_device(student):
             expect(call["map_location"] is not None and target in call["map_location"],
                    f"{function}: torch.load(..., map_location=<the model's device, {target}>)",
                    f"map_location={call['map_location']}",
-                   cause="the tutorial's torch.load(path) has no map_location: it works there because the file is "
-                         "loaded on the device it was saved from. This course asks for the model's device: a "
-                         "checkpoint saved on a GPU otherwise fails on a machine without one, or lands on the wrong "
-                         "device",
-                   fix="device = next(model.parameters()).device; torch.load(path, map_location=device, "
-                       "weights_only=True)")
+                   cause="the tutorial's torch.load(path) has no map_location: "
+                         "it works there because the file is loaded on the device it was saved from. "
+                         "This course asks for the model's device: "
+                         "a checkpoint saved on a GPU otherwise fails on a machine without one, "
+                         "or lands on the wrong device",
+                   fix="device = next(model.parameters()).device; "
+                       "torch.load(path, map_location=device, weights_only=True)")
 
 
 def test_scheduler_step_lr(student):
     out = student.probe("scheduler_run", seed=7, kind="step", n_epochs=5)
-    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)", f"a {out['type']}")
+    expect(out["ok_triple"], "train_with_scheduler returns (losses, val_losses, learning_rates)",
+           f"a {out['type']}")
     calls = out["calls"]
     expect(len(calls) == 5, "StepLR stepped once per epoch (5 times)", f"{len(calls)} times")
-    expect(all(c["arg"] is None for c in calls), "scheduler.step() without arguments for schedulers other than "
-           "ReduceLROnPlateau", f"scheduler.step({calls[0]['arg'] if calls else ''})",
+    expect(all(c["arg"] is None for c in calls),
+           "scheduler.step() without arguments for schedulers other than ReduceLROnPlateau",
+           f"scheduler.step({calls[0]['arg'] if calls else ''})",
            fix="if isinstance(scheduler, ReduceLROnPlateau): scheduler.step(val_loss) else: scheduler.step()")
-    expect(all(c["opt_steps"] == 4 * (e + 1) for e, c in enumerate(calls)), "each step after the epoch's training",
+    expect(all(c["opt_steps"] == 4 * (e + 1) for e, c in enumerate(calls)),
+           "each step after the epoch's training",
            f"after {[c['opt_steps'] for c in calls]} optimizer steps")
     lrs = out["learning_rates"]
-    expect(out["used_lrs"] == [0.1, 0.1, 0.05, 0.05, 0.025] and lrs["ok"] and lrs["values"] == out["used_lrs"],
+    expect(out["used_lrs"] == [0.1, 0.1, 0.05, 0.05, 0.025]
+           and lrs["ok"] and lrs["values"] == out["used_lrs"],
            "learning rates [0.1, 0.1, 0.05, 0.05, 0.025] (StepLR, step_size=2, gamma=0.5), used and returned",
            f"used {out['used_lrs']}, returned {lrs['values']}",
            cause=recorded_after_step(lrs["values"], out["used_lrs"]),
@@ -192,8 +215,9 @@ def test_scheduler_loop_habits(student):
     per_epoch = out["per_epoch"]
     bad = sorted({i // per_epoch + 1 for i, training in enumerate(out["training"]) if not training})
     expect(not bad, "train_with_scheduler: training batches in train mode in every epoch",
-           f"eval mode during the training of epoch(s) {bad}", cause="validation() switched the model to eval mode "
-           "and training never switched back", fix="call model.train() at the start of every epoch, as in train_loop")
+           f"eval mode during the training of epoch(s) {bad}",
+           cause="validation() switched the model to eval mode and training never switched back",
+           fix="call model.train() at the start of every epoch, as in train_loop")
     grad = out["grad"]
     expect(grad["accumulated"] == 0, "train_with_scheduler: gradients cleared after every optimizer step",
            f"{grad['accumulated']} of {grad['backwards']} backward passes added to stale gradients",
@@ -201,6 +225,7 @@ def test_scheduler_loop_habits(student):
     where = out["model_device"]
     expect(out["batch_device"] == where and out["devices"] in (None, [where, where]),
            f"train_with_scheduler: x_batch and y_batch moved to the model's device ({where})",
-           f"x_batch on {out['batch_device']}" + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
+           f"x_batch on {out['batch_device']}"
+           + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
            fix="device = next(model.parameters()).device; x_batch.to(device), y_batch.to(device) in the loop")
 ### END HIDDEN TESTS

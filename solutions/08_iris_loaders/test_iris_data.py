@@ -38,24 +38,30 @@ def _same_rows(a, b):
 
 
 def _check_batches(passes, name, batch_size, n):
-    """Each batch a (float32 (B, 4), int64 (B,)) CPU pair; B = batch_size except a smaller last one; n in all."""
-    expect(passes["ok"], f"{name}: each batch a pair (features, labels)", f"a batch of type {passes.get('type')}",
+    """Each batch a (float32 (B, 4), int64 (B,)) CPU pair; B = batch_size except a smaller last one;
+    n in all."""
+    expect(passes["ok"], f"{name}: each batch a pair (features, labels)",
+           f"a batch of type {passes.get('type')}",
            fix="have the dataset's __getitem__ return (x, y); the DataLoader then stacks them into pairs")
     for k, info in enumerate(passes["infos"]):
         x, y = info["x"], info["y"]
         expect(x.get("dtype") == "float32" and len(x.get("shape", [])) == 2 and x["shape"][1:] == [4]
                and x.get("device") == "cpu",
                f"{name}: features of each batch a float32 CPU tensor of shape (B, 4)",
-               f"batch {k + 1}: {x.get('type')} dtype={x.get('dtype')} shape={x.get('shape')} device={x.get('device')}",
+               f"batch {k + 1}: "
+               f"{x.get('type')} dtype={x.get('dtype')} shape={x.get('shape')} device={x.get('device')}",
                fix="store the features as torch.float32 CPU tensors in IrisDataset")
         expect(y.get("dtype") == "int64" and len(y.get("shape", [])) == 1 and y.get("device") == "cpu",
                f"{name}: labels of each batch an int64 CPU tensor of shape (B,)",
-               f"batch {k + 1}: {y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
+               f"batch {k + 1}: "
+               f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
                cause="labels stored as floats, or each label wrapped in a 1-element tensor",
                fix="store the labels with dtype=torch.int64 and return self.labels[index] (a 0-dim tensor)")
     sizes = [info["x"]["shape"][0] for info in passes["infos"]]
-    expect(sum(sizes) == n, f"{name}: {n} flowers over all its batches", f"{sum(sizes)} flowers in batches {sizes}",
-           cause="drop_last=True, or the wrong part of the split" if sum(sizes) < n else "the wrong part of the split",
+    expect(sum(sizes) == n, f"{name}: {n} flowers over all its batches",
+           f"{sum(sizes)} flowers in batches {sizes}",
+           cause="drop_last=True, or the wrong part of the split" if sum(sizes) < n else
+                 "the wrong part of the split",
            fix="wrap the matching part of load_iris_data(seed=seed) and keep drop_last=False")
     want = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
     expect(sizes == want, f"{name}: batches of batch_size={batch_size} (the last one smaller): {want}",
@@ -67,17 +73,19 @@ def test_dataset_items(student):
     n = out["n"]
     for kind, source in (("numpy", "numpy arrays (float64 features, int64 labels)"),
                          ("tensor", "tensors (float32 features, int64 labels)"),
-                         ("int32", "numpy arrays of float32 features and int32 labels (numpy's default integer "
-                                   "on Windows)")):
+                         ("int32", "numpy arrays of float32 features and int32 labels "
+                                   "(numpy's default integer on Windows)")):
         info = out[kind]
         expect(info["error"] is None, f"IrisDataset built from {source} to work", info["error"] or "",
                cause=likely_cause(info["error"] or ""),
                fix="convert with torch.as_tensor(features, dtype=torch.float32) and torch.as_tensor(labels, "
                    "dtype=torch.int64): both accept numpy arrays and tensors")
-        expect(info["is_dataset"] and not info["iterable"], "IrisDataset to be a map-style torch.utils.data.Dataset",
+        expect(info["is_dataset"] and not info["iterable"],
+               "IrisDataset to be a map-style torch.utils.data.Dataset",
                "an IterableDataset" if info["iterable"] else "a class that does not subclass Dataset",
                fix="class IrisDataset(Dataset) with __getitem__ and __len__")
-        expect(info["len"] == n, f"len(dataset) == {n} for {n} flowers (built from {source})", f"{info['len']!r}",
+        expect(info["len"] == n, f"len(dataset) == {n} for {n} flowers (built from {source})",
+               f"{info['len']!r}",
                fix="return len(self.labels) (or self.features.shape[0]) from __len__, not a constant")
         for i, item in info["items"].items():
             i = int(i)
@@ -87,15 +95,17 @@ def test_dataset_items(student):
             expect(x.get("dtype") == "float32" and x.get("shape") == [4] and x.get("device") == "cpu",
                    f"dataset[{i}][0]: a float32 CPU tensor of shape (4,) (built from {source})",
                    f"{x.get('type')} dtype={x.get('dtype')} shape={x.get('shape')} device={x.get('device')}",
-                   fix="store features as torch.as_tensor(features, dtype=torch.float32) on the CPU and return "
-                       "self.features[index]")
+                   fix="store features as torch.as_tensor(features, dtype=torch.float32) on the CPU "
+                       "and return self.features[index]")
             expect(y.get("dtype") == "int64" and y.get("shape") == [] and y.get("device") == "cpu",
                    f"dataset[{i}][1]: an int64 CPU tensor of shape () (built from {source})",
                    f"{y.get('type')} dtype={y.get('dtype')} shape={y.get('shape')} device={y.get('device')}",
-                   cause="the labels kept the dtype they came with (int32 here)" if y.get("dtype") == "int32" else
-                         "labels converted to float, or the label returned as a Python int, a list, or "
-                         "labels[index:index + 1]",
-                   fix="store labels as torch.as_tensor(labels, dtype=torch.int64) and return self.labels[index]")
+                   cause="the labels kept the dtype they came with (int32 here)"
+                         if y.get("dtype") == "int32" else
+                         "labels converted to float, or the label returned as a Python int, a list, "
+                         "or labels[index:index + 1]",
+                   fix="store labels as torch.as_tensor(labels, dtype=torch.int64) "
+                       "and return self.labels[index]")
             expect(np.allclose(np.asarray(item["x_values"]), out["features"][i], atol=1e-6)
                    and float(item["y_values"]) == float(out["labels"][i]),
                    f"dataset[{i}] to be flower {i}: features {np.round(out['features'][i], 3).tolist()}, "
@@ -105,23 +115,26 @@ def test_dataset_items(student):
         batch = info["batch"]
         expect(batch["pair"] and batch["x"].get("shape") == [4, 4] and batch["y"].get("shape") == [4],
                "DataLoader(dataset, batch_size=4) to give a (4, 4) features batch and a (4,) labels batch",
-               f"{batch['x'].get('shape') if batch['pair'] else batch.get('type')} and "
-               f"{batch['y'].get('shape') if batch['pair'] else ''}")
+               f"{batch['x'].get('shape') if batch['pair'] else batch.get('type')} "
+               f"and {batch['y'].get('shape') if batch['pair'] else ''}")
 
 
 def test_loaders_batches(student):
     for seed, batch_size in ((42, 16), (3, 10)):
         out = student.probe("loaders", seed=seed, batch_size=batch_size)
-        expect(out["ok_pair"], "make_iris_loaders returns a pair (train_loader, val_loader)", f"a {out.get('type')}")
+        expect(out["ok_pair"], "make_iris_loaders returns a pair (train_loader, val_loader)",
+               f"a {out.get('type')}")
         _check_batches(out["train1"], f"train loader (batch_size={batch_size}, seed={seed})", batch_size, 112)
-        _check_batches(out["val1"], f"validation loader (batch_size={batch_size}, seed={seed})", batch_size, 38)
+        _check_batches(out["val1"], f"validation loader (batch_size={batch_size}, seed={seed})",
+                       batch_size, 38)
         split = out["split"]
-        expect(_same_rows(out["train1"]["x"], split["x_train"]) and _same_rows(out["val1"]["x"], split["x_val"]),
-               f"the training loader to hold the 112 training flowers of load_iris_data(seed={seed}) and the "
-               "validation loader its 38 validation flowers",
+        expect(_same_rows(out["train1"]["x"], split["x_train"])
+               and _same_rows(out["val1"]["x"], split["x_val"]),
+               f"the training loader to hold the 112 training flowers of load_iris_data(seed={seed}) "
+               "and the validation loader its 38 validation flowers",
                "other flowers (the parts swapped, or another split)",
-               fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); wrap (x_train, y_train) for "
-                   "training and (x_val, y_val) for validation")
+               fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); "
+                   "wrap (x_train, y_train) for training and (x_val, y_val) for validation")
 
 
 def test_train_loss_falls(student):
@@ -134,14 +147,15 @@ def test_train_loss_falls(student):
         cause = ("training a copy of the model, or never calling optimizer.step()" if steps == 0 else
                  "one step per epoch instead of one per batch" if steps == n_epochs else
                  "the loop does not make one step per training batch in each of the n_epochs epochs")
-        fail(f"{want_steps} optimizer steps on the model you were given ({out['train_batches']} training batches "
-             f"× {n_epochs} epochs)", f"{steps} steps", cause=cause,
-             fix="for each epoch, for each (x, y) batch of train_loader: zero_grad, forward, loss, backward, step; "
-                 "create the optimizer over model.parameters()")
+        fail(f"{want_steps} optimizer steps on the model you were given "
+             f"({out['train_batches']} training batches × {n_epochs} epochs)", f"{steps} steps", cause=cause,
+             fix="for each epoch, for each (x, y) batch of train_loader: zero_grad, forward, loss, backward, "
+                 "step; create the optimizer over model.parameters()")
     expect(moved(out["before"], out["after"]), "the model's parameters to change", "they did not change")
     l0 = mlp_cross_entropy(out["before"], out["x"], out["y"])
     l1 = mlp_cross_entropy(out["after"], out["x"], out["y"])
-    expect(l1 < 0.8 * l0, f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
+    expect(l1 < 0.8 * l0,
+           f"the training loss to fall clearly from {l0:.3f} after {n_epochs} epochs at lr={lr:g}",
            f"the grader measured {l0:.3f} → {l1:.3f} on the training data",
            *why_loss_did_not_fall(out, per="batch"))
     for name in ("losses", "val_losses"):
@@ -157,9 +171,11 @@ def test_train_loss_falls(student):
     batch_mean, flower_mean = float(np.mean(per_batch)), float(np.average(per_batch, weights=sizes))
     got = out["val_losses"]["values"][-1]
     expect(min(abs(got - batch_mean), abs(got - flower_mean)) < 2e-3,
-           f"the last validation loss to be the trained model's loss on the validation loader ({batch_mean:.4f})",
-           f"{got:.4f}", cause="the validation loss is computed on other data, before the last training epoch, "
-           "or not averaged over the validation batches",
+           "the last validation loss to be the trained model's loss on the validation loader "
+           f"({batch_mean:.4f})",
+           f"{got:.4f}",
+           cause="the validation loss is computed on other data, "
+                 "before the last training epoch, or not averaged over the validation batches",
            fix="after each epoch's training batches, average the loss over all batches of val_loader")
 
 
@@ -180,7 +196,8 @@ def test_show_batch_figure(student):
     n_points = sum(len(ax["x"]) for ax in out["axes"])
     expect(best[0] == n, f"the {n} flowers of the loader's first batch drawn as points, one feature against "
            "another (e.g. feature 0 on x, feature 1 on y)",
-           f"{len(out['axes'])} axes with {n_points} points; at most {best[0]} of them are flowers of the batch",
+           f"{len(out['axes'])} axes with {n_points} points; "
+           f"at most {best[0]} of them are flowers of the batch",
            cause="no batch was drawn, or only part of it, or the points are not the batch's features",
            fix="x, y = next(iter(loader)); ax.scatter(x[:, 0], x[:, 1], c=y)")
     k, (i, j, index) = best[1], best[2]
@@ -209,15 +226,19 @@ def test_loaders_shuffle_seeded(student):
                "make_iris_loaders returns two loaders of (features, labels) batches", "something else")
     split = a["split"]
     expect(_same_rows(a["train1"]["x"], split["x_train"]) and _same_rows(a["val1"]["x"], split["x_val"]),
-           "the training loader over the 112 training flowers of load_iris_data(seed=5), the validation loader "
-           "over its 38 validation flowers", "other flowers (the parts swapped, or another split)",
-           fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); wrap each part in its own IrisDataset")
+           "the training loader over the 112 training flowers of load_iris_data(seed=5), "
+           "the validation loader over its 38 validation flowers",
+           "other flowers (the parts swapped, or another split)",
+           fix="x_train, y_train, x_val, y_val = load_iris_data(seed=seed); "
+               "wrap each part in its own IrisDataset")
     order = _order(a["val1"]["x"], split["x_val"])
     expect(order == list(range(38)) and _order(a["val2"]["x"], split["x_val"]) == order,
-           "the validation loader to give load_iris_data's 38 validation flowers in their order, on every pass",
+           "the validation loader to give load_iris_data's 38 validation flowers "
+           "in their order, on every pass",
            "another order" + (" (it changes from one pass to the next)" if a["val1"]["x"].tolist()
                               != a["val2"]["x"].tolist() else ""),
-           cause="the validation loader shuffles", fix="DataLoader(val_dataset, batch_size=batch_size, shuffle=False)")
+           cause="the validation loader shuffles",
+           fix="DataLoader(val_dataset, batch_size=batch_size, shuffle=False)")
     first = _order(a["train1"]["x"], split["x_train"])
     second = _order(a["train2"]["x"], split["x_train"])
     expect(first != list(range(112)), "the training loader to shuffle the flowers",
@@ -240,7 +261,8 @@ def test_loaders_shuffle_seeded(student):
 
 
 def _epochs(out):
-    """The recorded forwards, told apart by batch size: (training forwards with gradients, validation forwards)."""
+    """The recorded forwards, told apart by batch size: (training forwards with gradients,
+    validation forwards)."""
     val_sizes = set(out["val_sizes"])
     train = [(k, f) for k, f in enumerate(out["forwards"]) if f["batch"] == out["train_batch"] and f["grad"]]
     val = [(k, f) for k, f in enumerate(out["forwards"]) if f["batch"] in val_sizes]
@@ -255,7 +277,8 @@ def test_train_modes_every_epoch(student):
     per_epoch = out["train_batches"]
     train, val = _epochs(out)
     expect(len(train) == per_epoch * n_epochs,
-           f"{per_epoch * n_epochs} training forward passes with gradients ({per_epoch} batches × {n_epochs} epochs)",
+           f"{per_epoch * n_epochs} training forward passes with gradients "
+           f"({per_epoch} batches × {n_epochs} epochs)",
            f"{len(train)}", cause="training under torch.no_grad(), or not one forward per batch and epoch")
     bad = sorted({i // per_epoch + 1 for i, (_, f) in enumerate(train) if not f["training"]})
     expect(not bad, "training forward passes in train mode in every epoch", f"eval mode in epoch(s) {bad}",
@@ -272,7 +295,8 @@ def test_train_modes_every_epoch(student):
            f"no validation forward passes after epoch(s) {missing}",
            fix="inside the epoch loop, after the batch loop, compute the loss of every batch of val_loader")
     expect(not any(f["training"] for _, f in val), "validation forward passes in eval mode",
-           "validation ran in train mode", fix="call model.eval() before the validation loop (or use evaluate())")
+           "validation ran in train mode",
+           fix="call model.eval() before the validation loop (or use evaluate())")
     expect(not any(f["grad"] for _, f in val), "no gradient tracking during validation",
            "validation ran with gradients enabled",
            fix="wrap the validation loop in `with torch.no_grad():` (or use evaluate())")
@@ -288,8 +312,10 @@ def test_train_zero_grad_one_optimizer(student):
            fix="call optimizer.zero_grad() for every batch, before loss.backward()")
     steps = out["steps"]
     expect(steps["n_optimizers"] == 1, "one optimizer, created once before the epoch loop",
-           f"{steps['n_optimizers']} optimizers", cause="the optimizer is created inside a loop, which resets its "
-           "state (Adam's moment estimates) again and again", fix="create the optimizer once, before the loops")
+           f"{steps['n_optimizers']} optimizers",
+           cause="the optimizer is created inside a loop, "
+                 "which resets its state (Adam's moment estimates) again and again",
+           fix="create the optimizer once, before the loops")
     expect(steps["lrs"] and all(abs(v - lr) < 1e-12 for v in steps["lrs"]), f"the learning rate lr={lr:g}",
            f"learning rate(s) {sorted(set(steps['lrs']))}", fix="pass lr=lr to the optimizer")
 
@@ -300,11 +326,13 @@ def test_batches_reach_model_device(student):
     error = out["error"] or ""
     expect(out["forwards"], f"train_with_loaders to run the model on its device ({target})",
            f"it failed before any forward pass: {error}", cause=likely_cause(error),
-           fix="device = next(model.parameters()).device; x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
+           fix="device = next(model.parameters()).device; "
+               "x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
     wrong = sorted({f["device"] for f in out["forwards"] if f["device"] != target})
     expect(not wrong, f"every batch moved to the model's device ({target}) before the forward pass",
-           f"inputs on {', '.join(map(str, wrong))}", cause="the loaders hold CPU tensors; a model on a GPU needs its "
-           "inputs on the GPU", fix="move each batch with x_batch.to(device), device = next(model.parameters()).device "
+           f"inputs on {', '.join(map(str, wrong))}",
+           cause="the loaders hold CPU tensors; a model on a GPU needs its inputs on the GPU",
+           fix="move each batch with x_batch.to(device), device = next(model.parameters()).device "
            "(in the validation loop too)")
     if not out["stopped_early"]:
         expect(out["error"] is None, "one epoch to run with the model on the accelerator", error,
@@ -331,7 +359,8 @@ def test_train_matches_reference(student, reference):
            *why_loss_did_not_fall(mine, per="batch"))
 
 
-_TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta", "ASGD"}
+_TORCH_OPTIMIZERS = {"SGD", "Adam", "AdamW", "Adamax", "NAdam", "RAdam", "RMSprop", "Adagrad", "Adadelta",
+                     "ASGD"}
 
 
 def test_labels_reach_model_device(student):
@@ -344,5 +373,6 @@ def test_labels_reach_model_device(student):
            f"{out['mismatch']} ({place})",
            cause="only x_batch was moved; y_batch stayed on the CPU and met the model's output in the loss"
            if in_training else f"a batch (its inputs or its labels) stayed on the CPU {place}",
-           fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device), in the training and the validation loop")
+           fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device), "
+               "in the training and the validation loop")
 ### END HIDDEN TESTS
