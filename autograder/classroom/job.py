@@ -19,8 +19,7 @@ from autograder.classroom.late import apply_charges, charges, late_note, read_ex
 from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
 from autograder.course import load_course
-from autograder.judge.engine import grade, process_reference
-from autograder.judge.warm import warm_folder
+from autograder.judge.warm import grade_warm
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade
@@ -116,11 +115,8 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
     if problem:
         note = f"submission refused: {problem}"
         return _refused(settings, student, note), note
-    reference = process_reference(settings.course_root, isolation=settings.isolation)
-    warm = warm_folder(settings.course_root, settings.isolation, reference)
-    return grade(warm.place(root), settings.course_root,
-                 exercises=list(settings.exercises) or None, device=settings.device, isolation=settings.isolation,
-                 timeout=settings.timeout, shared_reference=reference, sessions=warm.sessions), ""
+    return grade_warm(root, settings.course_root, isolation=settings.isolation,
+                      exercises=list(settings.exercises) or None, device=settings.device, timeout=settings.timeout), ""
 
 
 def _run(job: Job) -> Outcome:

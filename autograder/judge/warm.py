@@ -14,9 +14,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from autograder.judge.engine import close_sessions
+from typing import Any
+
+from autograder.judge.engine import close_sessions, grade, process_reference
 from autograder.judge.pool import SharedReference
 from autograder.judge.session import Session
+from autograder.results import GradeReport
 
 
 class WarmFolder:
@@ -56,3 +59,12 @@ def warm_folder(course_root: Path, isolation: str | None, reference: SharedRefer
     if key not in _WARM:
         _WARM[key] = WarmFolder(reference)
     return _WARM[key]
+
+
+def grade_warm(folder: Path, course_root: Path, *, isolation: str | None, **options: Any) -> GradeReport:
+    """Grade `folder` (laid out like exercises/) with the instructor's checks, in this process's warm folder and
+    against its reference sandbox; `options` go to grade()."""
+    reference = process_reference(course_root, isolation=isolation)
+    warm = warm_folder(course_root, isolation, reference)
+    return grade(warm.place(folder), course_root, isolation=isolation, shared_reference=reference,
+                 sessions=warm.sessions, **options)

@@ -12,8 +12,8 @@ from typing import Any
 
 from autograder.contract.probe_files import PROBE_FILE
 from autograder.course import find_course_root, load_course
-from autograder.judge.engine import grade, process_reference
-from autograder.judge.warm import warm_folder
+from autograder.judge.engine import grade
+from autograder.judge.warm import grade_warm
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
@@ -63,10 +63,7 @@ def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | 
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")
             if instructor:
-                reference = process_reference(root, isolation=isolation)
-                warm = warm_folder(root, isolation, reference)
-                report = grade(warm.place(Path(tmp)), root, exercises=[exercise.id], isolation=isolation,
-                               shared_reference=reference, sessions=warm.sessions)
+                report = grade_warm(Path(tmp), root, isolation=isolation, exercises=[exercise.id])
             else:
                 report = grade(Path(tmp), root, exercises=[exercise.id], isolation=isolation, tests="submission")
     return {check.check: check for check in report.checks}
