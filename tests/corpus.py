@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -213,6 +214,20 @@ def skipped_checks(case: Case) -> tuple[str, ...]:
     return tuple(c for c in SLOW_CHECKS if not any(n == c or n.endswith("/" + c) for n in named))
 
 
+# What a student must never read in a check's message: torch's name for the stand-in device without the words that
+# say what it is, or a bare None where an observation should be. Hostile cases are exempt: their code's own text may
+# say anything.
+RAW_INTERNALS = re.compile(r"observed: None\b|=None\b|: None$", re.MULTILINE)
+BARE_META = re.compile(r"\bmeta\b")
+
+
+def raw_internals(message: str) -> re.Match[str] | None:
+    """Where the message shows the grader's internals (see RAW_INTERNALS), or None."""
+    meta = BARE_META.search(message)
+    return meta if meta and "stand-in" not in message else RAW_INTERNALS.search(message)
+HOSTILE = ("forge_", "hostile_", "hang_")
+
+
 def compare(case: Case, report: GradeReport) -> list[str]:
     """Human-readable differences between the report and the case's expectations ([] if it matches)."""
     course = load_course(ROOT / "course.yml")
@@ -245,7 +260,14 @@ def compare(case: Case, report: GradeReport) -> list[str]:
         lacking = [word for word in expect.feedback.get(check, []) if word.casefold() not in got.message.casefold()]
         if got.status == "failed" and lacking:
             problems.append(f"{check}: the feedback does not name its cause: it lacks {lacking}: {_short(got.message)}")
-    for got in {id(c): c for c in results.values()}.values():
+    graded = list({id(c): c for c in results.values()}.values())
+    for got in graded:
+        shown_to_student = got.status == "failed" and not case.name.startswith(HOSTILE)
+        raw = raw_internals(got.message) if shown_to_student else None
+        if raw:
+            problems.append(f"{got.check}: its feedback shows the grader's internals ({raw.group(0)!r}): "
+                            f"{_short(got.message[max(raw.start() - 100, 0):])}")
+    for got in graded:
         if got.status == "error" and got.check not in expect.fail:
             problems.append(f"{got.check}: grader error: {_short(got.message)}")
         shown = f"{got.message}\n{got.output}"

@@ -386,3 +386,64 @@ def test_a_grade_all_worker_starts_with_one_blas_thread(tmp_path: Path, monkeypa
     finally:
         worker.stop()
         worker.join()
+
+
+# --- one student's code against the next one's grade ------------------------------------------------------------
+
+# The next child of the warm sandbox is forked while the current one runs, with its work folder already made: this
+# submission writes, into every work folder but its own, the marker the server reads as "this child took its
+# request" and a line in its output log. Without a clean folder at each request, the next student's first check
+# ends as a child that took its request and sent nothing back, and shows this student's words as theirs.
+PLANTER = '''
+import glob
+import os
+import threading
+import time
+
+
+def _plant_in_the_next_childs_folder():
+    own = os.path.realpath(os.getcwd())
+    while True:
+        for folder in glob.glob(os.path.join(os.path.dirname(own), "check-*")):
+            if os.path.realpath(folder) != own:
+                try:
+                    open(os.path.join(folder, ".received"), "w").close()
+                    with open(os.path.join(folder, "output.log"), "a") as log:
+                        log.write("PLANTED by the student graded before you\\n")
+                except OSError:
+                    pass
+        time.sleep(0.005)
+
+
+threading.Thread(target=_plant_in_the_next_childs_folder, daemon=True).start()
+'''
+
+
+@pytest.mark.slow
+def test_a_submission_cannot_reach_the_next_students_grade_through_the_warm_sandbox(course_root: Path,
+                                                                                     tmp_path: Path) -> None:
+    from autograder.sandbox import SandboxUnavailable, detect_isolation
+
+    try:
+        detect_isolation("bwrap")
+    except SandboxUnavailable as exc:
+        pytest.skip(f"needs the bubblewrap sandbox (its pid namespace ends a student's processes): {exc}")
+    exercise = "01_numpy_regression"
+    reference = (course_root / "solutions" / exercise / "regression.py").read_text()
+    submissions = tmp_path / "class"
+    for student, source in (("a_honest", reference), ("b_planter", reference + PLANTER), ("c_honest", reference),
+                            ("d_planter", reference + PLANTER), ("e_honest", reference)):
+        (submissions / student / exercise).mkdir(parents=True)
+        (submissions / student / exercise / "regression.py").write_text(source)
+    out = tmp_path / "graded"
+    done = subprocess.run([*CLI, "grade-all", str(submissions), "--out", str(out), "--jobs", "1", "--exercise",
+                           exercise, "--isolation", "bwrap", "--course", str(course_root)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    totals = {r["student_id"]: r["total"] for r in csv.DictReader((out / "gradebook.csv").open())}
+    assert all(totals[s] == "10" for s in ("a_honest", "c_honest", "e_honest")), totals
+    # Which student the next child serves is the server's affair: a planter's own later checks stand for it. Before
+    # each child took its folder afresh they ended "before returning a result", showing the planted line.
+    for student in totals:
+        report = (out / "students" / student / "report.txt").read_text()
+        assert "PLANTED" not in report and "before returning a result" not in report, (student, report)

@@ -6,6 +6,7 @@ import re
 import signal
 from typing import Any
 
+from autograder.checks.devices import STAND_IN, device_words, torch_words
 from autograder.checks.mistakes import likely_cause
 from autograder.contract.wire import Died, Failure, Response, Status
 
@@ -98,9 +99,11 @@ def problem_from_response(response: Response, *, memory_mb: int) -> StudentProbl
         return StudentProblem(kind, f"your code called exit ({message}): a function must return its result, "
                                     "not end the program")
     subject = f"`{calling}`" if calling else "your code"
-    text = f"{subject} raised {response.get('exc_type')}: {message}"
+    text = f"{subject} raised {response.get('exc_type')}: {torch_words(message)}"
     if where:
         text += f"\n  at {where}"
+    if torch_words(message) != message:
+        text += f"\n  (on {device_words(STAND_IN)})"
     cause = likely_cause(message)
     if cause:
         text += f"\nlikely cause: {cause}"

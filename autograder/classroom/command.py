@@ -8,10 +8,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from autograder.classroom.discover import SubmissionsError
-from autograder.classroom.grade_all import grade_all
-from autograder.classroom.job import Settings
-from autograder.classroom.late import read_extensions
 from autograder.classroom.similarity_command import boilerplate_option
 from autograder.cli_support import (
     EXIT_GRADER_ERROR, EXIT_INTERRUPTED, course_option, course_root, device_option, isolation_of_record,
@@ -54,6 +50,13 @@ def grade_all_command(submissions: Path, jobs: int, out: Path, force: bool, regr
     Re-running skips students already graded whose submission is unchanged; an interrupted run
     keeps every finished student. Exit status 3 when some submission could not be graded.
     """
+    # the grading machinery (torch-free, but matplotlib and the engine) is imported only when grade-all runs:
+    # `autograder check` and every other command start without it
+    from autograder.classroom.discover import SubmissionsError
+    from autograder.classroom.grade_all import grade_all
+    from autograder.classroom.job import Settings
+    from autograder.classroom.late import read_extensions
+
     if cluster:
         require_extra("distributed", "cluster", "grade-all --cluster")
     if similarity:

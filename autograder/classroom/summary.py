@@ -37,16 +37,13 @@ def summary_table(results: list[dict[str, Any]], refused: dict[str, str] | None 
 
 def plot_summary(path: Path, results: list[dict[str, Any]], *, top: int = 15) -> None:
     """A PNG: the histogram of scores (percent) and the `top` most failed checks."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure   # no pyplot: no global figure state, no GUI backend chosen
     from matplotlib.ticker import MaxNLocator
 
     scores = [100 * r["score"] / r["max_score"] if r["max_score"] else 100.0 for r in results]
     rates = failure_rates(results)[:top]
-    fig, (hist, bars) = plt.subplots(1, 2, figsize=(14, max(4.0, 0.35 * len(rates) + 1.5)),
-                                     gridspec_kw={"width_ratios": [1, 1.6]})
+    fig = Figure(figsize=(14, max(4.0, 0.35 * len(rates) + 1.5)))
+    hist, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
     hist.hist(scores, bins=list(range(0, 101, 10)), color="#4c72b0", edgecolor="white")
     hist.set(title=f"Scores ({len(results)} students)", xlabel="score (%)", ylabel="students", xlim=(0, 100))
     hist.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -57,7 +54,6 @@ def plot_summary(path: Path, results: list[dict[str, Any]], *, top: int = 15) ->
     fig.tight_layout()
     tmp = path.with_name(f".{path.name}.tmp.png")
     fig.savefig(tmp, dpi=100)
-    plt.close(fig)
     tmp.replace(path)
 
 

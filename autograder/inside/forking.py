@@ -9,6 +9,7 @@ milliseconds with torch loaded: this keeps them off the path between a request a
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import os
 import random
@@ -50,24 +51,21 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], 
             os.close(fd)
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
-        log = os.open(os.path.join(workdir, "output.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
         try:
             with open("/proc/self/oom_score_adj", "w") as f:
                 f.write("1000")
         except OSError:
             pass
-        os.chdir(workdir)
+        _take_workdir(workdir)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
-        faulthandler.register(_STACK_SIGNAL, file=open(STACK_FILE, "w"), all_threads=False)  # noqa: SIM115
         pristine.changes()  # touches the pages the check after the probe compares (shared with the server)
         warmup.warm_up(stop=lambda: bool(select.select([request_fd], [], [], 0)[0]))
         request = codec.receive(request_fd)
         os.close(request_fd)
         if request is None:  # discarded before it was used
             return
+        _take_workdir(workdir)  # again: the child that ran while this one waited could write into it
         # The result is signed with this request's key, which lives only here, as a MAC object, for the length of
         # the call: the submission can write to the result pipe (this process holds it), but not a frame the server
         # takes (see ForkServer.serve).
@@ -83,6 +81,28 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], 
                                           "message": f"the result could not be sent back: {exc}"}, mac)
     finally:
         os._exit(0)
+
+
+def _take_workdir(workdir: str) -> None:
+    """Make `workdir` this child's own, empty, and send stdout, stderr and the stack dump to fresh files in it.
+
+    A child is forked, with its folder, while the one before it runs; in a warm sandbox that one may run another
+    student's code, which can write there (same user): a marker the server reads as "this child took its request",
+    lines in its output log, a file a probe will look for. Once its request has come the child before is gone (the
+    server ends every process of it first), so a folder made again now holds nothing of anyone else's; the server
+    reads the child's markers and log by this path.
+    """
+    if os.path.islink(workdir) or not os.path.isdir(workdir):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            os.unlink(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    os.mkdir(workdir, 0o700)
+    os.chdir(workdir)
+    log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    faulthandler.register(_STACK_SIGNAL, file=open(STACK_FILE, "x"), all_threads=False)  # noqa: SIM115
 
 
 def _read_result(fd: int, pidfd: int | None, deadline: float) -> tuple[bytes | None, bool]:

@@ -1,31 +1,28 @@
-"""Figures for the HTML report, drawn with matplotlib (Agg) and returned as base64 PNG data URIs."""
+"""Figures for the HTML report, drawn with matplotlib's Figure (no pyplot, no GUI backend) as base64 PNG data URIs."""
 
 from __future__ import annotations
 
 import base64
 import io
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402 - after choosing the headless backend
-
-from autograder.results import GradeReport  # noqa: E402
+from autograder.results import GradeReport
 
 _COLOURS = {"train": "#1f77b4", "validation": "#ff7f0e"}
 
 
-def _data_uri(fig: plt.Figure) -> str:
+def _data_uri(fig: Figure) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def score_chart(report: GradeReport) -> str:
     """Horizontal bars: the share of points earned in each exercise."""
     exercises = list(reversed(report.exercises))
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(exercises) + 0.9))
+    fig = Figure(figsize=(7, 0.45 * len(exercises) + 0.9))
+    ax = fig.subplots()
     for row, exercise in enumerate(exercises):
         share = exercise.score / exercise.max_score if exercise.max_score else 1.0
         colour = "#2e7d32" if exercise.done else ("#c62828" if exercise.score == 0 else "#f9a825")
@@ -42,7 +39,8 @@ def score_chart(report: GradeReport) -> str:
 
 def loss_chart(exercise_id: str, curves: dict[str, list[float]]) -> str:
     """Loss per epoch: the student's curves solid, the reference run's dashed."""
-    fig, ax = plt.subplots(figsize=(9, 3.8))
+    fig = Figure(figsize=(9, 3.8))
+    ax = fig.subplots()
     for key, values in sorted(curves.items(), key=lambda item: item[0] != "student.train"):
         who, name = key.split(".", 1)
         mine = who == "student"  # the reference wide and pale underneath, so that it shows where the curves coincide

@@ -4,7 +4,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_words, torch_words
 
 
 def line_data(n=100, true_a=1.0, true_b=2.0, noise=0.1, seed=42):

@@ -9,7 +9,7 @@ loader batches of 10 (3 per pass), so every forward pass can be told apart by it
 import numpy as np
 
 from autograder.checks import expect
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_name, device_words, torch_words
 from autograder.checks.training import why_loss_did_not_fall
 
 

@@ -6,6 +6,7 @@ Checkpoints are read back with torch.load(..., weights_only=True), as PyTorch do
 """
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_name, device_words, torch_words
 
 
 def _train_modes(training):

@@ -4,7 +4,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_words, torch_words
 from autograder.checks.numeric import moved
 from autograder.checks.training import number_fix, returned_number, why_loss_did_not_fall
 

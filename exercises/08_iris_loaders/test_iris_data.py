@@ -6,7 +6,7 @@ from itertools import pairwise, permutations
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words, mismatch_place
+from autograder.checks.devices import device_name, device_words, mismatch_place, torch_words
 from autograder.checks.mistakes import likely_cause
 from autograder.checks.numeric import moved
 from autograder.checks.training import why_loss_did_not_fall

@@ -4,7 +4,7 @@
 import numpy as np
 
 from autograder.checks import expect
-from autograder.checks.devices import device_words, mismatch_place
+from autograder.checks.devices import device_words, mismatch_place, torch_words
 from autograder.checks.training import why_loss_did_not_fall
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_words, torch_words
 
 
 def line_data(n=100, true_a=1.0, true_b=2.0, noise=0.1, seed=42):
@@ -271,7 +271,7 @@ def test_fit_model_targets_on_device(student):
     out = student.probe("targets_device_run", seed=7, x=x, y=y)
     where = device_words(out["model_device"])
     expect(out["mismatch"] is None, f"y moved to the model's device ({where}) as well as x",
-           f"{out['mismatch']}",
+           torch_words(out["mismatch"]),
            cause="only x was moved; y stayed on the CPU and met the model's output in the loss",
            fix="y = y.to(device), as for x")
 ### END HIDDEN TESTS

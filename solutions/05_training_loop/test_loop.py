@@ -8,7 +8,7 @@ loader batches of 10 (3 per pass), so every forward pass can be told apart by it
 import numpy as np
 
 from autograder.checks import expect
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_name, device_words, torch_words
 from autograder.checks.training import why_loss_did_not_fall
 
 
@@ -172,7 +172,7 @@ def test_batches_reach_model_device(student):
         where = device_words(out["model_device"])
         seen = "cannot be called on meta tensors" in (out["error"] or "")
         expect(out["forwards"], f"{function} to run the model on {where} with batches from CPU loaders",
-               f"it failed before the first forward pass: {out['error']}" if out["error"] else
+               f"it failed before the first forward pass: {torch_words(out['error'])}" if out["error"] else
                "no forward pass at all",
                cause="the loss was read before any model(x) call the grader could see: "
                      "is the model called as model.forward(x)? Call model(x_batch)" if seen else None,
@@ -205,10 +205,10 @@ def test_labels_reach_model_device(student):
         out = student.probe("labels_device_run", seed=6, function=function)
         where = out["model_device"]
         expect(out["devices"] == [where, where],
-               f"{function}: predictions and targets on the model's device ({where}) "
+               f"{function}: predictions and targets on the model's device ({device_words(where)}) "
                "when the loss is computed",
-               f"prediction on {(out['devices'] or ['?'])[0]}, "
-               f"target y_batch on {(out['devices'] or ['?', '?'])[1]}"
+               f"prediction on {device_name(out['devices'][0])}, "
+               f"target y_batch on {device_name(out['devices'][1])}"
                if out["devices"] else "the loss was never called",
                cause="x_batch was moved but y_batch stayed on the CPU" if out["devices"] else None,
                fix="y_batch = y_batch.to(device), as for x_batch")

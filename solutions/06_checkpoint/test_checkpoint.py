@@ -5,6 +5,7 @@ Checkpoints are read back with torch.load(..., weights_only=True), as PyTorch do
 """
 
 from autograder.checks import expect, fail
+from autograder.checks.devices import device_name, device_words, torch_words
 
 
 def _train_modes(training):
@@ -162,19 +163,22 @@ def test_loads_onto_model_device(student):
     target = out["target"]
     for function in ("load_checkpoint", "load_for_inference"):
         seen = out[function]
-        expect(seen["error"] is None, f"{function} to load a CPU checkpoint into a model on {target}",
-               f"{seen['error']}", fix="torch.load(path, map_location=next(model.parameters()).device, "
-                                       "weights_only=True)")
-        expect(seen["param_devices"] == [target], f"{function}: the model's parameters still on {target}",
-               f"parameters on {seen['param_devices']}",
+        expect(seen["error"] is None,
+               f"{function} to load a CPU checkpoint into a model on {device_words(target)}",
+               torch_words(seen["error"]),
+               fix="torch.load(path, map_location=next(model.parameters()).device, weights_only=True)")
+        expect(seen["param_devices"] == [target],
+               f"{function}: the model's parameters still on {device_name(target)}",
+               f"parameters on {', '.join(map(device_name, seen['param_devices']))}",
                cause="load_state_dict(..., assign=True) or a .to() call")
         if function == "load_checkpoint":
-            expect(seen["state_devices"] in ([target], []), f"the optimizer's state on {target}",
-                   f"on {seen['state_devices']}")
+            expect(seen["state_devices"] in ([target], []), f"the optimizer's state on {device_name(target)}",
+                   f"on {', '.join(map(device_name, seen['state_devices']))}")
         for call in seen["loads"]:
             expect(call["map_location"] is not None and target in call["map_location"],
-                   f"{function}: torch.load(..., map_location=<the model's device, {target}>)",
-                   f"map_location={call['map_location']}",
+                   f"{function}: torch.load(..., map_location=<the model's device, {device_name(target)}>)",
+                   "torch.load without map_location" if call["map_location"] is None else
+                   f"map_location={torch_words(call['map_location'])}",
                    cause="the tutorial's torch.load(path) has no map_location: "
                          "it works there because the file is loaded on the device it was saved from. "
                          "This course asks for the model's device: "
@@ -224,8 +228,8 @@ def test_scheduler_loop_habits(student):
            fix="optimizer.zero_grad() after optimizer.step() (or before loss.backward())")
     where = out["model_device"]
     expect(out["batch_device"] == where and out["devices"] in (None, [where, where]),
-           f"train_with_scheduler: x_batch and y_batch moved to the model's device ({where})",
-           f"x_batch on {out['batch_device']}"
-           + (f", y_batch on {out['devices'][1]}" if out["devices"] else ""),
+           f"train_with_scheduler: x_batch and y_batch moved to the model's device ({device_words(where)})",
+           f"x_batch on {device_name(out['batch_device'])}"
+           + (f", y_batch on {device_name(out['devices'][1])}" if out["devices"] else ""),
            fix="device = next(model.parameters()).device; x_batch.to(device), y_batch.to(device) in the loop")
 ### END HIDDEN TESTS

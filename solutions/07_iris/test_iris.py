@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words
+from autograder.checks.devices import device_words, torch_words
 from autograder.checks.numeric import moved
 from autograder.checks.training import number_fix, returned_number, why_loss_did_not_fall
 
@@ -178,7 +178,7 @@ def test_batches_reach_model_device(student):
         out = student.probe("device_run", seed=6, function=function)
         where = device_words(out["model_device"])
         expect(out["forwards"], f"{function} to run the model on {where}",
-               f"it failed before any forward pass: {out['error']}" if out["error"] else
+               f"it failed before any forward pass: {torch_words(out['error'])}" if out["error"] else
                "no forward pass at all",
                fix="move x and y to `next(model.parameters()).device`")
         got = out["forwards"][0]["device"]
@@ -355,10 +355,10 @@ def test_labels_reach_model_device(student):
         out = student.probe("labels_device_run", seed=16, function=function)
         where = device_words(out["model_device"])
         expect(out["forwards"], f"{function} to run the model on {where}",
-               f"it failed before any forward pass: {out['error']}" if out["error"] else
+               f"it failed before any forward pass: {torch_words(out['error'])}" if out["error"] else
                "no forward pass at all")
         expect(out["mismatch"] is None, f"{function}: the labels y on the model's device ({where}) too",
-               f"{out['mismatch']}",
+               torch_words(out["mismatch"]),
                cause="only x was moved; y stayed on the CPU "
                      "and met the model's output in the loss or the comparison",
                fix="x, y = x.to(device), y.to(device)")

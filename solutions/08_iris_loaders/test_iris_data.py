@@ -5,7 +5,7 @@ from itertools import pairwise, permutations
 import numpy as np
 
 from autograder.checks import expect, fail
-from autograder.checks.devices import device_words, mismatch_place
+from autograder.checks.devices import device_name, device_words, mismatch_place, torch_words
 from autograder.checks.mistakes import likely_cause
 from autograder.checks.numeric import moved
 from autograder.checks.training import why_loss_did_not_fall
@@ -324,13 +324,14 @@ def test_batches_reach_model_device(student):
     out = student.probe("device_run", seed=6)
     target = out["model_device"]
     error = out["error"] or ""
-    expect(out["forwards"], f"train_with_loaders to run the model on its device ({target})",
-           f"it failed before any forward pass: {error}", cause=likely_cause(error),
+    expect(out["forwards"], f"train_with_loaders to run the model on its device ({device_words(target)})",
+           f"it failed before any forward pass: {torch_words(error)}", cause=likely_cause(error),
            fix="device = next(model.parameters()).device; "
                "x_batch, y_batch = x_batch.to(device), y_batch.to(device)")
     wrong = sorted({f["device"] for f in out["forwards"] if f["device"] != target})
-    expect(not wrong, f"every batch moved to the model's device ({target}) before the forward pass",
-           f"inputs on {', '.join(map(str, wrong))}",
+    expect(not wrong,
+           f"every batch moved to the model's device ({device_words(target)}) before the forward pass",
+           f"inputs on {', '.join(map(device_name, wrong))}",
            cause="the loaders hold CPU tensors; a model on a GPU needs its inputs on the GPU",
            fix="move each batch with x_batch.to(device), device = next(model.parameters()).device "
            "(in the validation loop too)")
@@ -370,7 +371,7 @@ def test_labels_reach_model_device(student):
            f"it failed before any forward pass: {out['error']}" if out["error"] else "no forward pass at all")
     in_training = out["during"] == "training"  # the inputs of training batches are checked on their own
     expect(out["mismatch"] is None, f"every batch on the model's device ({where}), its labels too",
-           f"{out['mismatch']} ({place})",
+           f"{torch_words(out['mismatch'])} ({place})",
            cause="only x_batch was moved; y_batch stayed on the CPU and met the model's output in the loss"
            if in_training else f"a batch (its inputs or its labels) stayed on the CPU {place}",
            fix="x_batch, y_batch = x_batch.to(device), y_batch.to(device), "

@@ -3,7 +3,7 @@
 import numpy as np
 
 from autograder.checks import expect
-from autograder.checks.devices import device_words, mismatch_place
+from autograder.checks.devices import device_words, mismatch_place, torch_words
 from autograder.checks.training import why_loss_did_not_fall
 
 
@@ -205,7 +205,7 @@ def test_batches_reach_model_device(student):
         out = student.probe("device_run", seed=6, function=function)
         where = device_words(out["model_device"])
         expect(out["forwards"], f"{function} to run the model on {where}",
-               f"an error before any forward pass: {out['error']}" if out["error"] else
+               f"an error before any forward pass: {torch_words(out['error'])}" if out["error"] else
                "no forward pass at all" + (" (with n_epochs=1: does the loop run n_epochs times?)"
                                            if function == "train_autoencoder" else ""),
                fix="move each batch to `next(model.parameters()).device`")
@@ -223,7 +223,7 @@ def test_targets_and_results_on_model_device(student):
         place = mismatch_place(out["during"])
         expect(out["mismatch"] is None,
                f"{function}: every tensor on the model's device ({where}) to the end",
-               f"{out['mismatch']} ({place})" if training else f"{out['mismatch']}",
+               f"{torch_words(out['mismatch'])} ({place})" if training else torch_words(out["mismatch"]),
                cause=("the targets of a batch stayed on the CPU in training "
                       "and met the model's output in the loss"
                       if out["during"] == "training" else
@@ -235,7 +235,7 @@ def test_targets_and_results_on_model_device(student):
         if function != "train_autoencoder":
             expect(out["result_device"] == out["model_device"],
                    f"{function} returns its result on the model's device ({where})",
-                   f"an error after the forward pass: {out['error']} "
+                   f"an error after the forward pass: {torch_words(out['error'])} "
                    "(a .cpu() or .numpy() of a result on the stand-in device, which holds no values)"
                    if out["error"] else
                    f"a result on {device_words(out['result_device'])}",
