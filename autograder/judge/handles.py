@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.checks.problems import StudentProblem, problem_from_response
+from autograder.checks.problems import StudentProblem, Unobserved, problem_from_response
 from autograder.contract import codec
 from autograder.contract.wire import Failure, Phase, Request, Response, Status
 from autograder.course.schema import Exercise
@@ -108,7 +108,7 @@ class ExerciseHandle:
             if budget.timed_out:
                 request["timed_out"] = dict(budget.timed_out)
             if budget.remaining() < _SHORTEST_LIMIT:
-                raise StudentProblem("timeout", budget.spent_message())
+                raise StudentProblem(Unobserved.TIMEOUT, budget.spent_message())
             request["timeout"] = min(limit, budget.remaining())
         memo = self._memo if cache else None
         key = codec.encode(request).decode() if memo is not None else ""  # exact, arrays included
@@ -139,8 +139,8 @@ class ExerciseHandle:
         if budget is not None and problem.kind == Failure.TAMPERED:
             budget.tampered = f"{problem} (this exercise scores 0)"
             problem = StudentProblem(Failure.TAMPERED, budget.tampered)
-        if problem.kind == "timeout" and request["timeout"] < limit:
-            problem = StudentProblem("timeout", f"{problem} (all that was left of this exercise's time budget)")
+        if problem.kind == Unobserved.TIMEOUT and request["timeout"] < limit:
+            problem = StudentProblem(Unobserved.TIMEOUT, f"{problem} (all that was left of this exercise's time budget)")
         raise problem
 
     def report_timing(self, **figures: float) -> None:

@@ -17,6 +17,7 @@ from autograder.checks.failures import CheckFailed
 from autograder.checks.problems import StudentProblem
 from autograder.contract.plan import Plan
 from autograder.contract.probe_files import PROBE_FILE
+from autograder.contract.wire import Failure
 from autograder.course.schema import Check, Course, Exercise
 from autograder.judge import planning
 from autograder.judge.errors import GraderError
@@ -27,7 +28,9 @@ from autograder.results import CheckResult
 from autograder.sandbox import IsolationLevel, Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"
-STRUCTURAL_PROBLEMS = {"not_implemented", "missing", "missing_file", "signature", "import_error"}
+# a function that is not written, or not there as the exercise specifies: the check's failure shows no output
+STRUCTURAL_PROBLEMS = {Failure.NOT_IMPLEMENTED, Failure.MISSING, Failure.MISSING_FILE, Failure.SIGNATURE,
+                       Failure.IMPORT_ERROR}
 OUTPUT_LINES = 20      # a failed check shows the last lines the student's code printed ...
 OUTPUT_LINE_CHARS = 200  # ... each cut to this length
 
