@@ -19,6 +19,12 @@ BUDGET_FACTOR = 3.0
 _SHORTEST_LIMIT = 1.0
 
 
+def time_limit(exercise: Exercise, *, override: float | None = None, probe: float | None = None) -> float:
+    """Seconds a probe may run: the grading's override (GradeOptions.timeout), else the probe's own, else the
+    exercise's (course.yml). Also an exercise's budget's unit (ExerciseBudget.limit), with no probe's own."""
+    return override or probe or exercise.timeout
+
+
 @dataclass
 class ExerciseBudget:
     """One submission's wall time on one exercise, shared by the checks of that exercise.
@@ -97,7 +103,7 @@ class ExerciseHandle:
         kwargs = {"device": self.device, **kwargs}
         if "seed" in kwargs and kwargs["seed"] not in self.seeds:
             self.seeds.append(kwargs["seed"])
-        limit = self._timeout or timeout or self.exercise.timeout
+        limit = time_limit(self.exercise, override=self._timeout, probe=timeout)
         request: Request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
                    "timeout": limit, "seed": kwargs.get("seed", 0)}
@@ -140,7 +146,8 @@ class ExerciseHandle:
             budget.tampered = f"{problem} (this exercise scores 0)"
             problem = StudentProblem(Failure.TAMPERED, budget.tampered)
         if problem.kind == Unobserved.TIMEOUT and request["timeout"] < limit:
-            problem = StudentProblem(Unobserved.TIMEOUT, f"{problem} (all that was left of this exercise's time budget)")
+            problem = StudentProblem(Unobserved.TIMEOUT,
+                                     f"{problem} (all that was left of this exercise's time budget)")
         raise problem
 
     def report_timing(self, **figures: float) -> None:
