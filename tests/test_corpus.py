@@ -23,7 +23,8 @@ def test_case(case: str, warm_sandboxes: WarmSandboxes) -> None:
 
 
 REPEATS = 3
-# The cheaper checks of 07_iris: together they still call every function of the module.
+# The cheaper checks of 07_iris (those whose id contains one of these): together they still call every function
+# of the module.
 REPEAT_CHECKS = ("load_iris_data_split", "split_is_seeded", "classifier_structure", "train_loss_decreases",
                  "evaluate_no_grad", "accuracy_value", "plot_losses", "time_training_returns")
 
@@ -36,7 +37,7 @@ def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     (submission / "07_iris" / "iris.py").write_text((ROOT / "solutions" / "07_iris" / "iris.py").read_text())
     checks = load_course(ROOT / "course.yml").exercise("07_iris").checks
     options = GradeOptions(exercises=("07_iris",), timeout=30,
-                           skip=tuple(c.id for c in checks if c.id not in REPEAT_CHECKS))
+                           skip=tuple(c.id for c in checks if not any(part in c.id for part in REPEAT_CHECKS)))
     runs: list[dict[str, str]] = []
     servers = []
     with Grader(ROOT, warm=True) as grader:

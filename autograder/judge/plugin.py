@@ -61,7 +61,7 @@ class GradingRun:
     submission: Path | None            # None: the folder above each test file's exercise folder
     reference: Path | None             # the reference solutions folder, when the grader has it
     options: GradeOptions
-    pool: SessionPool                  # the caller's: closed by it, never here
+    pool: SessionPool                  # closed by its maker: the Grader, or the plugin of a plain `pytest` run
     memo: dict[str, Any] = field(default_factory=dict)  # the reference's observations, by exact request
     listener: CheckListener | None = None
 
