@@ -17,9 +17,8 @@ from autograder.cli_support import (
     isolation_option, load_manifest,
 )
 from autograder import hints_seen
-from autograder.judge.engine import close_sessions, grade
 from autograder.judge.errors import GraderError
-from autograder.judge.session import Session
+from autograder.judge.grader import GradeOptions, Grader
 from autograder.notebook.commands import nbgrader_group
 from autograder.reports.gradescope import to_gradescope, write_gradescope
 from autograder.reports.junit import write_junit
@@ -66,12 +65,12 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
         raise click.BadParameter(exc.args[0], param_hint="EXERCISE") from None
     console = make_console()
     folder = root / "exercises"
-    sessions: dict[Path, Session] = {}
+    options = GradeOptions(exercises=tuple(e.id for e in exercises), tests="submission", device=device)
+    grader = Grader(root, warm=watch)  # --watch: the sandbox stays up from one save to the next
 
     def run_once(show_hint: str | None) -> bool:
         live = LiveCheck(console, exercises, verbose=verbose)
-        report = grade(folder, root, exercises=[e.id for e in exercises], device=device, tests="submission",
-                       listener=live, sessions=sessions if watch else None)
+        report = grader.grade(folder, options, listener=live)
         live.finish(report)
         if report.isolation_level != "bwrap":
             console.print(Text(f"practice mode: bubblewrap cannot be used here, so your code ran without a sandbox "
@@ -100,7 +99,7 @@ def check(exercise: str | None, hint: str | None, watch: bool, verbose: bool, de
             console.rule()
             run_once(None)
     finally:
-        close_sessions(sessions)
+        grader.close()
 
 
 @main.command(name="grade")
@@ -139,8 +138,9 @@ def grade_command(path: Path, exercise_names: tuple[str, ...], results: Path | N
         raise click.BadParameter(exc.args[0], param_hint="--exercise") from None
     isolation = isolation_of_record(isolation)
     try:
-        report = grade(path, root, exercises=list(exercise_names) or None, device=device, isolation=isolation,
-                       timeout=timeout)
+        with Grader(root, isolation=isolation) as grader:
+            report = grader.grade(path, GradeOptions(exercises=exercise_names or None, device=device,
+                                                     timeout=timeout))
     except (GraderError, SandboxUnavailable) as exc:
         click.echo(f"grading could not run: {exc}", err=True)
         sys.exit(EXIT_GRADER_ERROR)

@@ -3,8 +3,8 @@
 Copy the sample submission COUNT times (20; every exercise it has, 07's training-time check included) and grade the
 class with 1 worker, then with 2 workers (a fresh results folder each time). Each worker keeps one sandbox warm
 across its students and times the reference's training on its own process while that time is fresh
-(autograder/judge/warm.py, autograder/checks/reference_time.py). Prints the seconds per submission of each run
-and the ratio. `--dask` also grades the class on a Dask LocalCluster of 2 workers.
+(autograder/judge/grader.py's process_grader and grade_copy, autograder/checks/reference_time.py). Prints the
+seconds per submission of each run and the ratio. `--dask` also grades the class on a Dask LocalCluster of 2 workers.
 
 The figures are only as steady as the machine: on a shared machine, compare the ratio of one run, not seconds
 across runs. Before and after grading it prints the machine's own ceiling for this kind of work: a one-thread

@@ -48,11 +48,13 @@ def main() -> None:
     parser.add_argument("--exercise", action="append", help="limit to these exercises")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from autograder.judge.engine import grade
+    from autograder.judge.grader import GradeOptions, Grader
     from autograder.contract import codec
 
+    options = GradeOptions(exercises=tuple(args.exercise) if args.exercise else None)
     start = time.perf_counter()
-    report = grade(ROOT / "solutions", ROOT, exercises=args.exercise)
+    with Grader(ROOT) as grader:
+        report = grader.grade(ROOT / "solutions", options)
     graded = time.perf_counter() - start
     assert report.score == report.max_score, "the reference solutions should get full marks"
     probes = [p for p in report.probes if p["duration"] is not None]
@@ -72,7 +74,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         copy = shutil.copytree(ROOT / "solutions", Path(folder) / "submission")
         start = time.perf_counter()
-        copied = grade(copy, ROOT, exercises=args.exercise)
+        with Grader(ROOT) as grader:
+            copied = grader.grade(copy, options)
         graded_copy = time.perf_counter() - start
     assert copied.score == copied.max_score, "a copy of the reference solutions should get full marks"
     print(f"autograder grade solutions/: {graded:.1f} s")

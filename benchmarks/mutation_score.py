@@ -5,10 +5,11 @@
    operators on the same parso trees: drop `model.eval()` / `model.train()` / `optimizer.zero_grad()`,
    drop a `.to(device)`, turn `torch.no_grad()` into `torch.enable_grad()`, replace a parameter with its
    default literal, replace a returned value with a constant.
-2. Grade each mutant with the real engine (`grade(..., exercises=[that exercise], first_failure=True)`:
-   one failed check kills a mutant) in a sandbox, on parallel workers that share one reference sandbox
-   each; the exercise's timing check (minutes of training) runs only on a mutant that changes a line
-   reading the clock or synchronising the accelerator.
+2. Grade each mutant with the real grader (`process_grader(ROOT).grade_copy(...)` with
+   `GradeOptions(exercises=(that exercise,), first_failure=True)`: one failed check kills a mutant) in a
+   sandbox, on parallel workers that each keep one warm grader (a student and a reference sandbox); the
+   exercise's timing check (minutes of training) runs only on a mutant that changes a line reading the
+   clock or synchronising the accelerator.
 3. Report per exercise: killed, survived, timed out, equivalent (listed with a reason in
    solutions/<exercise>/equivalent_mutants.yml, not graded), and every survivor with its diff; the score
    is killed / graded. Also the run time. Each exercise run keeps its last report in
@@ -268,23 +269,10 @@ def load_equivalent(exercise: str) -> dict[tuple[str, str, str, str, str], str]:
 
 # ---- grading (in worker processes) -------------------------------------------------------------------------
 
-_reference = None
-
-
-def _start_worker() -> None:
-    global _reference
-    import atexit
-
-    from autograder.judge.engine import reference_session
-
-    _reference = reference_session(ROOT)
-    atexit.register(_reference.close)
-
-
 def grade_mutant(mutant: Mutant, check_timeout: float) -> tuple[str, list[str]]:
     """'killed' | 'survived' | 'timeout', and the checks that failed (with the first words of the message)."""
     from autograder.course import load_course
-    from autograder.judge.engine import grade
+    from autograder.judge.grader import GradeOptions, process_grader
 
     exercise = load_course(ROOT / "course.yml").exercise(mutant.exercise)
     skip = (exercise.timing.check,) if exercise.timing and not mutant.timing else ()
@@ -292,8 +280,8 @@ def grade_mutant(mutant: Mutant, check_timeout: float) -> tuple[str, list[str]]:
         target = Path(tmp) / mutant.exercise / mutant.module
         target.parent.mkdir(parents=True)
         target.write_text(mutant.code)
-        report = grade(Path(tmp), ROOT, exercises=[mutant.exercise], skip=skip, timeout=check_timeout,
-                       shared_reference=_reference, first_failure=True)
+        options = GradeOptions(exercises=(mutant.exercise,), skip=skip, timeout=check_timeout, first_failure=True)
+        report = process_grader(ROOT).grade_copy(Path(tmp), options)
     bad = [c for c in report.checks if c.status in ("failed", "error")]
     timed_out = [c for c in bad if "timed out" in c.message or "CPU time limit" in c.message]
     failed = [f"{c.check}: {' '.join(c.message.split())[:160]}" for c in bad]
@@ -400,7 +388,7 @@ def main() -> None:
             print(f"{m.exercise} {m.function} {m.operator} line {m.line}: {m.before!r} -> {m.after!r}")
         print(f"{len(todo)} mutants to grade")
         return
-    with ProcessPoolExecutor(args.workers, initializer=_start_worker) as pool:
+    with ProcessPoolExecutor(args.workers) as pool:
         futures = [(m, pool.submit(grade_mutant, m, args.check_timeout)) for m in todo]
         for i, (m, future) in enumerate(futures, 1):
             outcome, failed = future.result()

@@ -9,8 +9,8 @@ Layout (one folder per case under tests/submissions/)::
 case.yml::
 
     description: one line saying what the student did
-    exercises: [07_iris]            # graded with grade(exercises=[...])
-    timeout: 10                     # optional: grade(timeout=...), the per-check time limit
+    exercises: [07_iris]            # graded with GradeOptions(exercises=(...))
+    timeout: 10                     # optional: GradeOptions(timeout=...), the per-check time limit
     requires: bwrap                 # optional: bwrap and/or cgroups; the test is skipped (visibly) without them
     patches:                        # optional: module = reference solution with exact text replacements
       07_iris/iris.py:
@@ -53,9 +53,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from autograder.course import load_course
-from autograder.judge.engine import grade, reference_session
+from autograder.judge.grader import GradeOptions, Grader
 from autograder.results import GradeReport
-from autograder.judge.session import Session
 from autograder.sandbox import SandboxUnavailable, detect_isolation
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,42 +302,44 @@ def _missing_requirement(case: Case) -> str | None:
 
 class WarmSandboxes:
     """The corpus's sandboxes, kept warm across cases: one folder per group of cases that grade the same exercises
-    at the same isolation level, and its sandbox, which grades each case written into that folder in turn.
+    at the same isolation level, and one warm Grader per level, whose sandbox on a group's folder grades each case
+    written into that folder in turn.
 
     This is how `autograder check --watch` grades each save: the fork server never runs submitted code, and every
     probe imports the submission afresh in a new child, so a case meets the server exactly as a fresh sandbox would
     start it (a case that kills the server gets a new one). The corpus then pays torch's import once per group, not
-    once per case. The reference solution's sandbox and its memoized observations are shared by every group.
+    once per case. A level's reference sandbox and its memoized observations are shared by all its groups.
     """
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.reference = reference_session(ROOT)
-        self.groups: dict[tuple[tuple[str, ...], str | None], tuple[Path, dict[Path, Session]]] = {}
+        self.graders: dict[str, Grader] = {}
+        self.groups: dict[tuple[tuple[str, ...], str | None], Path] = {}
 
     @staticmethod
     def isolation(case: Case) -> str | None:
         return "bwrap" if "bwrap" in case.requires else None
 
-    def place(self, case: Case) -> tuple[Path, dict[Path, Session]]:
-        """Write the case into its group's folder (emptied first); the submission folder and the group's sessions."""
+    def grader(self, case: Case) -> Grader:
+        """The warm grader of the case's isolation level (one for "bwrap" and the default when they are the same)."""
+        level = detect_isolation(self.isolation(case)).name
+        if level not in self.graders:
+            self.graders[level] = Grader(ROOT, isolation=self.isolation(case), warm=True)
+        return self.graders[level]
+
+    def place(self, case: Case) -> Path:
+        """Write the case into its group's folder (emptied first) and return the submission folder."""
         key = (tuple(case.exercises), self.isolation(case))
-        if key not in self.groups:
-            self.groups[key] = (self.root / f"group-{len(self.groups)}", {self.reference.session.submission:
-                                                                         self.reference.session})
-        dest, sessions = self.groups[key]
+        dest = self.groups.setdefault(key, self.root / f"group-{len(self.groups)}")
         submission = dest / "submission"  # the sandbox has this very folder in view: empty it, never replace it
         for path in submission.iterdir() if submission.is_dir() else ():
             shutil.rmtree(path) if path.is_dir() else path.unlink()
         (dest / SENTINEL).unlink(missing_ok=True)
-        return materialize(case, dest), sessions
+        return materialize(case, dest)
 
     def close(self) -> None:
-        for _, sessions in self.groups.values():
-            for session in sessions.values():
-                if session is not self.reference.session:
-                    session.close()
-        self.reference.close()
+        for grader in self.graders.values():
+            grader.close()
 
 
 def check_case(name: str, warm: WarmSandboxes) -> None:
@@ -348,10 +349,10 @@ def check_case(name: str, warm: WarmSandboxes) -> None:
     reason = _missing_requirement(case)
     if reason:
         pytest.skip(reason)
-    submission, sessions = warm.place(case)
+    submission = warm.place(case)
     before = snapshot(submission.parent)
-    report = grade(submission, ROOT, exercises=case.exercises, timeout=case.timeout, isolation=warm.isolation(case),
-                   skip=skipped_checks(case), shared_reference=warm.reference, sessions=sessions)
+    options = GradeOptions(exercises=tuple(case.exercises), timeout=case.timeout, skip=tuple(skipped_checks(case)))
+    report = warm.grader(case).grade(submission, options)
     problems = compare(case, report)
     after = snapshot(submission.parent)
     if after != before:

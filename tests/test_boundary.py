@@ -96,7 +96,7 @@ def test_every_side_is_read_and_the_inside_speaks_the_contract() -> None:
     ("inside", "autograder/inside/server.py", "from autograder.course import load_course", "autograder.course"),
     ("inside", "autograder/inside/observe/devices.py", "from ...judge import session", "autograder.judge"),
     ("inside", "solutions/07_iris/probes.py", "from autograder.checks import expect", "autograder.checks"),
-    ("judge", "autograder/judge/engine.py", "from autograder.inside import probes", "autograder.inside"),
+    ("judge", "autograder/judge/grader.py", "from autograder.inside import probes", "autograder.inside"),
     ("judge", "solutions/07_iris/test_iris.py", "from autograder.inside.observe import plain",
      "autograder.inside.observe"),
     ("contract", "autograder/contract/codec.py", "from autograder import judge", "autograder.judge"),

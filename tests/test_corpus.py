@@ -10,12 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge.plugin import GradingPlugin, GradingSetup
 from autograder.course import load_course
-from autograder.judge.engine import _PYTEST_ARGS
-from autograder.contract.probe_files import PROBE_FILE
-from autograder.judge.planning import plan
-from autograder.sandbox import detect_isolation
+from autograder.judge.grader import GradeOptions, Grader
 
 from corpus import ROOT, CaseError, Patch, WarmSandboxes, case_names, check_case, load_case, materialize
 
@@ -26,17 +22,11 @@ def test_case(case: str, warm_sandboxes: WarmSandboxes) -> None:
     check_case(case, warm_sandboxes)
 
 
-class _KeepSessions(GradingPlugin):
-    """A GradingPlugin whose sandboxes outlive one pytest run (closed by the test)."""
-
-    def pytest_sessionfinish(self) -> None:
-        pass
-
-
 REPEATS = 3
-# The cheaper checks of 07_iris: together they still call every function of the module.
-REPEAT_CHECKS = ("load_iris_data_split or split_is_seeded or classifier_structure or train_loss_decreases "
-                 "or evaluate_no_grad or accuracy_value or plot_losses or time_training_returns")
+# The cheaper checks of 07_iris (those whose id contains one of these): together they still call every function
+# of the module.
+REPEAT_CHECKS = ("load_iris_data_split", "split_is_seeded", "classifier_structure", "train_loss_decreases",
+                 "evaluate_no_grad", "accuracy_value", "plot_losses", "time_training_returns")
 
 
 @pytest.mark.slow
@@ -45,26 +35,20 @@ def test_repeated_grading_gives_identical_scores(tmp_path: Path) -> None:
     submission = tmp_path / "submission"
     (submission / "07_iris").mkdir(parents=True)
     (submission / "07_iris" / "iris.py").write_text((ROOT / "solutions" / "07_iris" / "iris.py").read_text())
-    course = load_course(ROOT / "course.yml")
-    stages = plan(ROOT, [course.exercise("07_iris")])
-    plugin = _KeepSessions(GradingSetup(course=course, submission=submission, reference=ROOT / "solutions",
-                                        level=detect_isolation(), timeout=30,
-                                        preload={submission: stages, ROOT / "solutions": stages},
-                                        probe_files=[ROOT / "solutions" / "07_iris" / PROBE_FILE]))
+    checks = load_course(ROOT / "course.yml").exercise("07_iris").checks
+    options = GradeOptions(exercises=("07_iris",), timeout=30,
+                           skip=tuple(c.id for c in checks if not any(part in c.id for part in REPEAT_CHECKS)))
     runs: list[dict[str, str]] = []
-    try:
+    servers = []
+    with Grader(ROOT, warm=True) as grader:
         for _ in range(REPEATS):
-            plugin.results.clear()
-            pytest.main([*_PYTEST_ARGS, "--rootdir", str(ROOT), "--confcutdir", str(ROOT / "solutions" / "07_iris"),
-                         "-k", REPEAT_CHECKS, str(ROOT / "solutions" / "07_iris" / "test_iris.py")], plugins=[plugin])
-            runs.append({r.check: r.status for r in plugin.results.values()})
-        sessions = len(plugin.pool.sessions)
-        restarts = sum(s.restarts for s in plugin.pool.sessions.values())
-    finally:
-        plugin.pool.close()
+            report = grader.grade(submission, options)
+            runs.append({r.check: r.status for r in report.checks if r.status != "skipped"})
+            servers.append(grader.sessions[submission.resolve()])
+        restarts = servers[0].restarts
     assert len(runs[0]) == 8 and set(runs[0].values()) == {"passed"}, runs[0]
     assert all(run == runs[0] for run in runs), runs
-    assert sessions == 1 and restarts == 0, (sessions, restarts)
+    assert all(server is servers[0] for server in servers) and restarts == 0, (servers, restarts)
 
 
 def test_a_patch_that_no_longer_applies_is_a_loud_error(tmp_path: Path) -> None:

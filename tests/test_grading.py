@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.judge.engine import grade
+from autograder.judge.grader import GradeOptions, Grader
 from tests.conftest import reference_source
 
 pytestmark = pytest.mark.slow
@@ -14,7 +14,7 @@ SLOW_CHECKS = ("training_time",)  # minutes of training: only the reference's fu
 
 
 def test_stubs_score_zero_and_say_not_implemented(course_root: Path) -> None:
-    report = grade(course_root / "exercises", course_root)
+    report = Grader(course_root).grade(course_root / "exercises")
     assert report.score == 0
     assert report.max_score > 0
     for check in report.checks:
@@ -25,7 +25,7 @@ def test_stubs_score_zero_and_say_not_implemented(course_root: Path) -> None:
 
 def test_missing_exercise_folders_score_zero_with_a_message(course_root: Path, make_submission) -> None:
     submission = make_submission({"07_iris": None})
-    report = grade(submission, course_root, skip=SLOW_CHECKS)
+    report = Grader(course_root).grade(submission, GradeOptions(skip=SLOW_CHECKS))
     by_id = {e.id: e for e in report.exercises}
     for exercise_id, result in by_id.items():
         if exercise_id == "07_iris":
@@ -39,7 +39,7 @@ def test_missing_exercise_folders_score_zero_with_a_message(course_root: Path, m
 def test_syntax_error_is_reported_with_file_and_line(course_root: Path, make_submission) -> None:
     source = reference_source("07_iris", "iris.py").replace("def accuracy(", "def accuracy(:", 1)
     submission = make_submission({"07_iris": source})
-    report = grade(submission, course_root, exercises=["07_iris"])
+    report = Grader(course_root).grade(submission, GradeOptions(exercises=("07_iris",)))
     line = next(i for i, text in enumerate(source.splitlines(), 1) if "def accuracy(:" in text)
     assert report.score == 0
     for check in report.checks:
@@ -51,7 +51,7 @@ def test_wrong_signature_names_the_function_and_the_call(course_root: Path, make
     source = reference_source("07_iris", "iris.py").replace(
         "def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor)", "def accuracy(model, data)", 1)
     submission = make_submission({"07_iris": source})
-    report = grade(submission, course_root, exercises=["07_iris"], skip=SLOW_CHECKS)
+    report = Grader(course_root).grade(submission, GradeOptions(exercises=("07_iris",), skip=SLOW_CHECKS))
     accuracy = next(c for c in report.checks if c.check == "accuracy_value")
     assert accuracy.status == "failed"
     assert "accuracy(model, data)" in accuracy.message and "cannot be called" in accuracy.message
@@ -60,7 +60,7 @@ def test_wrong_signature_names_the_function_and_the_call(course_root: Path, make
 
 
 def test_reference_solutions_get_full_marks(course_root: Path) -> None:
-    report = grade(course_root / "solutions", course_root)
+    report = Grader(course_root).grade(course_root / "solutions")
     failed = [(c.name, c.message) for c in report.checks if c.status != "passed"]
     assert not failed
     assert report.score == report.max_score
@@ -68,7 +68,8 @@ def test_reference_solutions_get_full_marks(course_root: Path) -> None:
 
 
 def test_first_failure_stops_at_the_first_failed_check(course_root: Path) -> None:
-    report = grade(course_root / "exercises", course_root, exercises=["04_data"], first_failure=True)
+    options = GradeOptions(exercises=("04_data",), first_failure=True)
+    report = Grader(course_root).grade(course_root / "exercises", options)
     statuses = [c.status for c in report.checks]
     assert statuses[0] == "failed" and "not implemented yet" in report.checks[0].message
     assert len(statuses) > 1 and set(statuses[1:]) == {"skipped"}, statuses
@@ -88,7 +89,7 @@ def test_a_later_grading_in_the_same_process_uses_its_own_kits_checks(tmp_path: 
     first = next(n for n in ast.parse("".join(lines)).body if getattr(n, "name", "").startswith("test_"))
     del lines[first.lineno - 1:first.end_lineno]
     checks.write_text("".join(lines))
-    copy = grade(kit / "solutions", kit, exercises=["02_autograd"])
-    real = grade(course_root / "solutions", course_root, exercises=["02_autograd"])
+    copy = Grader(kit).grade(kit / "solutions", GradeOptions(exercises=("02_autograd",)))
+    real = Grader(course_root).grade(course_root / "solutions", GradeOptions(exercises=("02_autograd",)))
     assert "error" in {c.status for c in copy.checks}
     assert {c.status for c in real.checks} == {"passed"}, [(c.check, c.message) for c in real.checks]

@@ -15,7 +15,7 @@ import pytest
 from autograder import hints_seen
 from autograder.course import load_course
 from autograder.generate.markers import strip_solutions
-from autograder.judge.engine import close_sessions, grade
+from autograder.judge.grader import GradeOptions, Grader
 from autograder.judge.plugin import OUTPUT_LINES, output_tail
 from autograder.reports.terminal import LiveCheck, make_console, print_grade, print_hints
 from autograder.results import CheckResult, ExerciseResult, GradeReport
@@ -152,7 +152,8 @@ def test_not_done_while_a_stub_remains(course_root: Path, tmp_path: Path) -> Non
     assert "def " not in source[last + 1:].replace("    def ", "")
     stubbed = strip_solutions(_unmarked(source[:last]) + source[last:], "iris.py")
     (kit / "exercises" / "07_iris" / "iris.py").write_text(stubbed)
-    report = grade(kit / "exercises", kit, exercises=["07_iris"], tests="submission")
+    with Grader(kit) as grader:
+        report = grader.grade(kit / "exercises", GradeOptions(exercises=("07_iris",), tests="submission"))
     assert not report.exercises[0].done
     unwritten = [name for c in report.checks for name in c.unwritten]
     assert unwritten == ["time_training"], [(c.check, c.status, c.message) for c in report.checks]
@@ -169,25 +170,20 @@ def test_failed_check_shows_what_the_code_printed_and_warm_rechecks_see_edits(co
     chatty = "\n    for i in range(30):\n        print('debug line', i, '[n_train:]')\n"
     wrong = good.replace(split, "idx[:n_train], idx[n_train - 1:]" + chatty, 1)
     module.write_text(wrong)
-    sessions: dict = {}
-    try:
-        first = grade(kit / "exercises", kit, exercises=["01_numpy_regression"], tests="submission",
-                      sessions=sessions)
+    options = GradeOptions(exercises=("01_numpy_regression",), tests="submission")
+    with Grader(kit, warm=True) as grader:
+        first = grader.grade(kit / "exercises", options)
         failed = [c for c in first.checks if c.status == "failed"]
         assert [c.check for c in failed] == ["train_val_split_partition"], [(c.check, c.message) for c in failed]
         output = failed[0].output.splitlines()
         assert output[-1] == "debug line 29 [n_train:]" and len(output) == OUTPUT_LINES + 1, output
-        server = next(iter(sessions.values()))
+        server = next(iter(grader.sessions.values()))
         module.write_text("def broken(:\n")
-        assert not grade(kit / "exercises", kit, exercises=["01_numpy_regression"], tests="submission",
-                         sessions=sessions).exercises[0].done
+        assert not grader.grade(kit / "exercises", options).exercises[0].done
         module.write_text(good)
-        fixed = grade(kit / "exercises", kit, exercises=["01_numpy_regression"], tests="submission",
-                      sessions=sessions)
+        fixed = grader.grade(kit / "exercises", options)
         assert fixed.exercises[0].done, [(c.check, c.message) for c in fixed.checks]
-        assert next(iter(sessions.values())) is server and server.restarts == 0
-    finally:
-        close_sessions(sessions)
+        assert next(iter(grader.sessions.values())) is server and server.restarts == 0
 
 
 @pytest.mark.slow

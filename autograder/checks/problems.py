@@ -8,13 +8,24 @@ from typing import Any
 
 from autograder.checks.devices import STAND_IN, device_words, torch_words
 from autograder.checks.mistakes import likely_cause
-from autograder.contract.wire import Died, Failure, Response, Status
+from autograder.contract.wire import Died, Failure, Response, Status, StrValue
+
+
+class Unobserved(StrValue):
+    """A StudentProblem's kind when the response's status, not a wire Failure, says what went wrong."""
+
+    TIMEOUT = "timeout"  # past its time limit (or its exercise's budget), or the server stopped or died
+    CRASHED = "crashed"  # ended by a signal, or an answer the judge does not know
+    NO_RESULT = "no_result"  # the child exited without a result
+
+
+ProblemKind = Failure | Unobserved
 
 
 class StudentProblem(Exception):
     """The student's code could not be observed: not implemented, crashed, timed out, ..."""
 
-    def __init__(self, kind: str, message: str, *, function: str | None = None) -> None:
+    def __init__(self, kind: ProblemKind, message: str, *, function: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.function = function  # for kind "not_implemented": the function that is still a stub
@@ -49,32 +60,33 @@ def problem_from_response(response: Response, *, memory_mb: int) -> StudentProbl
     status = response.get("status")
     if status == Status.TIMEOUT:
         subject = f"`{response['calling']}` " if response.get("calling") else ""
-        return StudentProblem("timeout", f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
+        return StudentProblem(Unobserved.TIMEOUT, f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
                                          "loop, or for far more epochs or work than the function was asked to do")
     if status == Status.MEMORY:
-        return StudentProblem("memory", f"ran out of memory (limit {memory_mb} MiB)")
+        return StudentProblem(Failure.MEMORY, f"ran out of memory (limit {memory_mb} MiB)")
     if status == Status.SIGNAL:
         name = _signal_name(response["signal"])
         if name == "SIGKILL":
-            return StudentProblem("memory", f"was killed (SIGKILL), most likely for using more than the "
+            return StudentProblem(Failure.MEMORY, f"was killed (SIGKILL), most likely for using more than the "
                                             f"{memory_mb} MiB memory limit")
         if name == "SIGXCPU":
-            return StudentProblem("timeout", "used up its CPU time limit")
-        return StudentProblem("crashed", f"the process running your code crashed ({name})")
+            return StudentProblem(Unobserved.TIMEOUT, "used up its CPU time limit")
+        return StudentProblem(Unobserved.CRASHED, f"the process running your code crashed ({name})")
     if status == Status.NO_RESULT:
         code = response.get("exit_code")
-        return StudentProblem("no_result", f"the process running your code ended before returning a result "
+        return StudentProblem(Unobserved.NO_RESULT, f"the process running your code ended before returning a result "
                                            f"(exit code {code}): do not call os._exit() or exit() in your module")
     if status == Status.SERVER_DIED:
         ended = ("stopped answering (nothing came back in its time limit of "
                  f"{float(response.get('limit') or 0):.0f} s and more)" if response.get("died") == Died.STOPPED else "ended")
-        return StudentProblem("timeout", f"the grader's process that runs your code {ended}: your code stopped or "
+        return StudentProblem(Unobserved.TIMEOUT, f"the grader's process that runs your code {ended}: your code stopped or "
                                          "killed it (a signal such as os.kill(os.getppid(), ...)), or crashed the "
                                          "sandbox. Never send signals to processes your code did not start; this "
                                          "counts as a time-out for this exercise")
     if status != Status.ERROR:
-        return StudentProblem("crashed", f"unexpected response from the sandbox: {status!r}")
-    kind = response.get("kind", Failure.EXCEPTION)
+        return StudentProblem(Unobserved.CRASHED, f"unexpected response from the sandbox: {status!r}")
+    raw = response.get("kind", Failure.EXCEPTION)
+    kind = next((failure for failure in Failure if failure == raw), Failure.EXCEPTION)
     where = _where(response.get("where"))
     message = response.get("message", "")
     calling = response.get("calling")

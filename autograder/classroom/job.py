@@ -19,7 +19,7 @@ from autograder.classroom.late import apply_charges, charges, late_note, read_ex
 from autograder.classroom.store import Outcome
 from autograder.classroom.submitted import Submitted
 from autograder.course import load_course
-from autograder.judge.warm import grade_warm
+from autograder.judge.grader import GradeOptions, process_grader
 from autograder.reports.gradescope import to_gradescope
 from autograder.reports.html import render_html
 from autograder.reports.terminal import print_grade
@@ -100,7 +100,7 @@ def run_job(job: Job) -> Outcome:
 def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport, str]:
     """The student's report, and a note when the submission was refused before grading.
 
-    The submission is graded in this worker's warm folder (see autograder.judge.warm).
+    The submission is graded in a copy made by this worker's warm grader (autograder.judge.grader).
     """
     folder = student.source
     problem = student.refused or None
@@ -115,8 +115,8 @@ def _grade(settings: Settings, student: Student, tmp: Path) -> tuple[GradeReport
     if problem:
         note = f"submission refused: {problem}"
         return _refused(settings, student, note), note
-    return grade_warm(root, settings.course_root, isolation=settings.isolation,
-                      exercises=list(settings.exercises) or None, device=settings.device, timeout=settings.timeout), ""
+    options = GradeOptions(exercises=settings.exercises or None, device=settings.device, timeout=settings.timeout)
+    return process_grader(settings.course_root, settings.isolation).grade_copy(root, options), ""
 
 
 def _run(job: Job) -> Outcome:

@@ -30,14 +30,14 @@ MAX_FRAME = 64 * 1024 * 1024  # bytes in one frame's payload, either way (a larg
 DEFAULT_TIMEOUT = 60.0  # seconds a probe may run when neither the request nor course.yml says otherwise
 
 
-class _Value(str, Enum):
+class StrValue(str, Enum):
     """A wire value: a str, and shown as one (``f"{Status.OK}"`` is ``ok``, in every Python)."""
 
     def __str__(self) -> str:
         return str.__str__(self)
 
 
-class Status(_Value):
+class Status(StrValue):
     """How a probe request ended (:attr:`Response.status`)."""
 
     OK = "ok"  # the probe returned: `value` holds its result
@@ -50,7 +50,7 @@ class Status(_Value):
     GRADER_ERROR = "grader_error"  # the grader's own probe is missing or returned what it does not declare
 
 
-class Failure(_Value):
+class Failure(StrValue):
     """What went wrong in a :attr:`Status.ERROR` response (:attr:`Response.kind`)."""
 
     EXCEPTION = "exception"  # the student's code raised
@@ -66,14 +66,14 @@ class Failure(_Value):
     BAD_RETURN = "bad_return"  # the probe's result could not be encoded for the wire
 
 
-class Phase(_Value):
+class Phase(StrValue):
     """Where in the child a failure happened (:attr:`Response.phase`)."""
 
     IMPORT = "import"  # importing the student's module: every later probe of the exercise fails the same way
     CALL = "call"  # running the probe
 
 
-class Died(_Value):
+class Died(StrValue):
     """How the server ended while it ran a request (:attr:`Response.died`, set by the judge's session alone)."""
 
     KILLED = "killed"  # its pipe closed: it died (the student's code killed it, or the OOM killer did)

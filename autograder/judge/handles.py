@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from autograder.checks.problems import StudentProblem, problem_from_response
+from autograder.checks.problems import StudentProblem, Unobserved, problem_from_response
 from autograder.contract import codec
 from autograder.contract.wire import Failure, Phase, Request, Response, Status
 from autograder.course.schema import Exercise
@@ -17,6 +17,12 @@ from autograder.judge.session import Session
 
 BUDGET_FACTOR = 3.0
 _SHORTEST_LIMIT = 1.0
+
+
+def time_limit(exercise: Exercise, *, override: float | None = None, probe: float | None = None) -> float:
+    """Seconds a probe may run: the grading's override (GradeOptions.timeout), else the probe's own, else the
+    exercise's (course.yml). Also an exercise's budget's unit (ExerciseBudget.limit), with no probe's own."""
+    return override or probe or exercise.timeout
 
 
 @dataclass
@@ -97,7 +103,7 @@ class ExerciseHandle:
         kwargs = {"device": self.device, **kwargs}
         if "seed" in kwargs and kwargs["seed"] not in self.seeds:
             self.seeds.append(kwargs["seed"])
-        limit = self._timeout or timeout or self.exercise.timeout
+        limit = time_limit(self.exercise, override=self._timeout, probe=timeout)
         request: Request = {"probe": name, "probes": str(self.probes), "kwargs": kwargs,
                    "exercise": self.exercise.id, "module": self.exercise.module,
                    "timeout": limit, "seed": kwargs.get("seed", 0)}
@@ -108,7 +114,7 @@ class ExerciseHandle:
             if budget.timed_out:
                 request["timed_out"] = dict(budget.timed_out)
             if budget.remaining() < _SHORTEST_LIMIT:
-                raise StudentProblem("timeout", budget.spent_message())
+                raise StudentProblem(Unobserved.TIMEOUT, budget.spent_message())
             request["timeout"] = min(limit, budget.remaining())
         memo = self._memo if cache else None
         key = codec.encode(request).decode() if memo is not None else ""  # exact, arrays included
@@ -139,8 +145,9 @@ class ExerciseHandle:
         if budget is not None and problem.kind == Failure.TAMPERED:
             budget.tampered = f"{problem} (this exercise scores 0)"
             problem = StudentProblem(Failure.TAMPERED, budget.tampered)
-        if problem.kind == "timeout" and request["timeout"] < limit:
-            problem = StudentProblem("timeout", f"{problem} (all that was left of this exercise's time budget)")
+        if problem.kind == Unobserved.TIMEOUT and request["timeout"] < limit:
+            problem = StudentProblem(Unobserved.TIMEOUT,
+                                     f"{problem} (all that was left of this exercise's time budget)")
         raise problem
 
     def report_timing(self, **figures: float) -> None:

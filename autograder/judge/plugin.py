@@ -1,6 +1,6 @@
 """The pytest plugin that runs checks: fixtures `student`, `reference`, `exercise`, and result collection.
 
-The grader registers a configured :class:`GradingPlugin`; a student who runs plain
+The grader (judge/grader.py) registers a GradingPlugin that knows its :class:`GradingRun`; a student who runs plain
 ``pytest exercises/NN_topic`` gets one configured from the test file's location, through the generated
 ``exercises/conftest.py``.
 """
@@ -15,19 +15,22 @@ import pytest
 
 from autograder.checks.failures import CheckFailed
 from autograder.checks.problems import StudentProblem
-from autograder.contract.plan import Plan
 from autograder.contract.probe_files import PROBE_FILE
+from autograder.contract.wire import Failure
 from autograder.course.schema import Check, Course, Exercise
 from autograder.judge import planning
 from autograder.judge.errors import GraderError
-from autograder.judge.handles import ExerciseBudget, ExerciseHandle
-from autograder.judge.pool import SessionPool, SharedReference
+from autograder.judge.handles import ExerciseBudget, ExerciseHandle, time_limit
+from autograder.judge.options import GradeOptions
+from autograder.judge.pool import SessionPool
 from autograder.judge.session import Session
 from autograder.results import CheckResult
-from autograder.sandbox import IsolationLevel, Limits, detect_isolation
+from autograder.sandbox import Limits, detect_isolation
 
 PLUGIN_NAME = "autograder-grading"
-STRUCTURAL_PROBLEMS = {"not_implemented", "missing", "missing_file", "signature", "import_error"}
+# a function that is not written, or not there as the exercise specifies: the check's failure shows no output
+STRUCTURAL_PROBLEMS = {Failure.NOT_IMPLEMENTED, Failure.MISSING, Failure.MISSING_FILE, Failure.SIGNATURE,
+                       Failure.IMPORT_ERROR}
 OUTPUT_LINES = 20      # a failed check shows the last lines the student's code printed ...
 OUTPUT_LINE_CHARS = 200  # ... each cut to this length
 
@@ -51,22 +54,16 @@ def output_tail(outputs: list[str]) -> str:
 
 
 @dataclass
-class GradingSetup:
-    """Everything the checks need to know about this grading run."""
+class GradingRun:
+    """What one grading run is: the course, the folders graded and compared with, its options and sandboxes."""
 
     course: Course
-    submission: Path | None = None     # None: the folder above each test file's exercise folder
-    reference: Path | None = None      # the reference solutions folder, when the grader has it
-    device: str = "auto"
-    level: IsolationLevel | None = None
-    limits: Limits = Limits()
-    timeout: float | None = None       # overrides every check's time limit (seconds)
-    shared_reference: SharedReference | None = None  # reuse one reference sandbox across submissions
-    preload: dict[Path, Plan] = field(default_factory=dict)  # per folder: what its sandbox imports first
-    probe_files: list[Path] = field(default_factory=list)  # grader probe files outside the submission, sent as text
-    sessions: dict[Path, Session] = field(default_factory=dict)  # the caller's sandboxes: used, never closed
+    submission: Path | None            # None: the folder above each test file's exercise folder
+    reference: Path | None             # the reference solutions folder, when the grader has it
+    options: GradeOptions
+    pool: SessionPool                  # closed by its maker: the Grader, or the plugin of a plain `pytest` run
+    memo: dict[str, Any] = field(default_factory=dict)  # the reference's observations, by exact request
     listener: CheckListener | None = None
-
 
 
 def resolve_device(requested: str, info: dict[str, Any]) -> str:
@@ -79,14 +76,13 @@ def resolve_device(requested: str, info: dict[str, Any]) -> str:
 class GradingPlugin:
     """Fixtures for checks and a verdict per check, keyed by pytest node id."""
 
-    def __init__(self, setup: GradingSetup | None = None, *, device: str = "auto") -> None:
-        self._setup = setup
+    def __init__(self, run: GradingRun | None = None, *, device: str = "auto") -> None:
+        self._run = run
+        self._owns_pool = run is None  # configured from a plain `pytest` run: its sandbox is closed at the end
         self._default_device = device
-        self._pool: SessionPool | None = None
         self.results: dict[str, CheckResult] = {}
         self.device: str | None = None
         self.torch_version = ""
-        self._reference_memo: dict[str, Any] = setup.shared_reference.memo if setup and setup.shared_reference else {}
         self.timing: dict[str, float] = {}
         self.curves: dict[str, dict[str, list[float]]] = {}
         self.probe_log: list[dict[str, Any]] = []
@@ -94,71 +90,50 @@ class GradingPlugin:
         self._budgets: dict[tuple[Path, str], ExerciseBudget] = {}
 
     @property
-    def setup(self) -> GradingSetup:
-        assert self._setup is not None, "GradingPlugin used before it knew its course"
-        return self._setup
+    def run(self) -> GradingRun:
+        assert self._run is not None, "GradingPlugin used before it knew its course"
+        return self._run
 
-    def _ensure_setup(self, test_path: Path) -> None:
+    def _ensure_run(self, test_path: Path) -> None:
         """For plain `pytest` runs: find course.yml above the test file."""
-        if self._setup is None:
+        if self._run is None:
             from autograder.course import find_course_root, load_course
 
             root = find_course_root(test_path.parent)
             course = load_course(root / "course.yml")
             first = course.exercise(test_path.parent.name)
             order = [first, *(e for e in course.exercises if e.id != first.id)]
-            self._setup = GradingSetup(course=course, device=self._default_device,
-                                       preload={test_path.parent.parent: planning.plan(root, order)})
-
-    @property
-    def pool(self) -> SessionPool:
-        if self._pool is None:
-            shared = self.setup.shared_reference
-            borrowed = {shared.session.submission: shared.session} if shared and self.setup.reference else {}
-            borrowed.update(self.setup.sessions)
-            self._pool = SessionPool(self.setup.level or detect_isolation(), self.setup.limits, borrowed,
-                                     self.setup.preload, self.setup.probe_files)
-        return self._pool
-
-    @property
-    def level(self) -> IsolationLevel:
-        return self.pool.level
+            pool = SessionPool(detect_isolation(), Limits())
+            pool.plan(test_path.parent.parent, planning.plan(root, order))
+            self._run = GradingRun(course=course, submission=None, reference=None,
+                                   options=GradeOptions(device=self._default_device), pool=pool)
 
     def submission_for(self, test_path: Path) -> Path:
-        return self.setup.submission or test_path.parent.parent
-
-    def start(self, submission: Path, *, reference: bool = True) -> None:
-        """Start the sandboxes early so that torch imports overlap with other work.
-
-        reference=False when no check to run asks for the reference: its sandbox is then never started.
-        """
-        self.pool.get(submission)
-        if reference and self.setup.reference is not None:
-            self.pool.get(self.setup.reference)
+        return self.run.submission or test_path.parent.parent
 
     def _exercise(self, test_path: Path) -> Exercise:
-        self._ensure_setup(test_path)
-        return self.setup.course.exercise(test_path.parent.name)
+        self._ensure_run(test_path)
+        return self.run.course.exercise(test_path.parent.name)
 
     def _device(self, session: Session) -> str:
         if self.device is None:
             info = session.ready()
             self.torch_version = info.get("torch", "")
-            self.device = resolve_device(self.setup.device, info)
+            self.device = resolve_device(self.run.options.device, info)
         return self.device
 
     def _handle(self, request: pytest.FixtureRequest, folder: Path, label: str,
                 memo: dict[str, Any] | None = None) -> ExerciseHandle:
-        self._ensure_setup(request.path)
-        session = self.pool.get(folder)
         exercise = self._exercise(request.path)
+        session = self.run.pool.get(folder)
+        override = self.run.options.timeout
         budget = None
         if label == "student":
             budget = self._budgets.setdefault((folder.resolve(), exercise.id),
-                                              ExerciseBudget(limit=self.setup.timeout or exercise.timeout))
+                                              ExerciseBudget(limit=time_limit(exercise, override=override)))
         handle = ExerciseHandle(session, exercise, (request.path.parent / PROBE_FILE).resolve(),
                                 self._device(session), label=label, memo=memo,
-                                timing=self.timing, timeout=self.setup.timeout, log=self.probe_log,
+                                timing=self.timing, timeout=override, log=self.probe_log,
                                 curves=self.curves, budget=budget)
         self._handles.setdefault(request.node.nodeid, []).append(handle)
         return handle
@@ -175,15 +150,16 @@ class GradingPlugin:
     @pytest.fixture
     def student(self, request: pytest.FixtureRequest) -> ExerciseHandle:
         """The submission's code for this exercise, run in the sandbox."""
-        self._ensure_setup(request.path)
+        self._ensure_run(request.path)
         return self._handle(request, self.submission_for(request.path), "student")
 
     @pytest.fixture
     def reference(self, request: pytest.FixtureRequest) -> ExerciseHandle:
         """The reference solution for this exercise (instructor grading only)."""
-        if self.setup.reference is None:
+        self._ensure_run(request.path)
+        if self.run.reference is None:
             pytest.skip("this check compares with the reference solution, which only the instructor's grader has")
-        return self._handle(request, self.setup.reference, "reference", memo=self._reference_memo)
+        return self._handle(request, self.run.reference, "reference", memo=self.run.memo)
 
     def _check_of(self, item: pytest.Item) -> tuple[Exercise, Check] | None:
         try:
@@ -196,10 +172,10 @@ class GradingPlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if self._setup is not None and self._setup.listener is not None:
+        if self._run is not None and self._run.listener is not None:
             found = self._check_of(item)
             if found is not None:
-                self._setup.listener.started(*found)
+                self._run.listener.started(*found)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
@@ -212,8 +188,8 @@ class GradingPlugin:
                 if result.status in ("failed", "error"):
                     printed = f"\nyour code printed (the end):\n{result.output}" if result.output else ""
                     report.longrepr = result.message + printed
-                if self.setup.listener is not None:
-                    self.setup.listener.finished(result)
+                if self.run.listener is not None:
+                    self.run.listener.finished(result)
 
     def _verdict(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CheckResult | None:
         found = self._check_of(item)
@@ -245,8 +221,8 @@ class GradingPlugin:
                            unwritten=[problem.function] if problem is not None and problem.function else [])
 
     def pytest_sessionfinish(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        if self._owns_pool and self._run is not None:
+            self._run.pool.close()
 
 
 # --- plain `pytest exercises/...` runs by students -------------------------------------------------------

@@ -1,51 +1,46 @@
-"""Sandboxed sessions shared across one grading run (one per submission folder) and across many (the reference)."""
+"""The sandboxed sessions of a grading: one fork server per folder (a submission, the reference solutions)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from autograder.contract.plan import Plan
 from autograder.judge.session import Session
 from autograder.sandbox import IsolationLevel, Limits
 
 
-@dataclass
-class SharedReference:
-    """A reference-solution sandbox and its memoized observations, reused across many grade() calls."""
-
-    session: Session
-    memo: dict[str, Any] = field(default_factory=dict)
-
-    def close(self) -> None:
-        self.session.close()
-
-
 class SessionPool:
-    """One fork server per submission folder, started on first use and shared by all exercises.
+    """One fork server per folder, started on first use with what was planned for it, kept until close()."""
 
-    Sessions in `borrowed` belong to the caller: they are used but never closed here.
-    """
-
-    def __init__(self, level: IsolationLevel, limits: Limits, borrowed: dict[Path, Session] | None = None,
-                 preload: dict[Path, Plan] | None = None, probe_files: list[Path] | None = None) -> None:
+    def __init__(self, level: IsolationLevel, limits: Limits) -> None:
         self.level, self.limits = level, limits
-        self.probe_files = list(probe_files or [])
-        self.preload = {folder.resolve(): stages for folder, stages in (preload or {}).items()}
-        self.borrowed = dict(borrowed or {})
-        self.sessions: dict[Path, Session] = dict(self.borrowed)
+        self.sessions: dict[Path, Session] = {}
+        self._planned: dict[Path, tuple[Plan | None, list[Path]]] = {}
+
+    def plan(self, folder: Path, preload: Plan | None, probe_files: list[Path] | None = None) -> None:
+        """What the folder's sandbox imports first and the grader's probe files it is sent as text, when it starts.
+
+        A running sandbox that lacks one of these probe files is closed here: get() starts a new one.
+        """
+        folder = folder.resolve()
+        files = [path.resolve() for path in probe_files or []]
+        self._planned[folder] = (preload, files)
+        running = self.sessions.get(folder)
+        if running is not None and not set(files) <= set(running.probe_files):
+            running.close()
+            del self.sessions[folder]
 
     def get(self, folder: Path) -> Session:
+        """The folder's session, started here when missing."""
         folder = folder.resolve()
         if folder not in self.sessions:
-            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits,
-                                            preload=self.preload.get(folder), probe_files=self.probe_files)
+            preload, files = self._planned.get(folder, (None, []))
+            self.sessions[folder] = Session(folder, level=self.level, limits=self.limits, preload=preload,
+                                            probe_files=files)
             self.sessions[folder].start()
         return self.sessions[folder]
 
     def close(self) -> None:
-        for folder, session in self.sessions.items():
-            if folder not in self.borrowed:
-                session.close()
-        self.sessions = dict(self.borrowed)
+        for session in self.sessions.values():
+            session.close()
+        self.sessions = {}

@@ -12,8 +12,7 @@ from typing import Any
 
 from autograder.contract.probe_files import PROBE_FILE
 from autograder.course import find_course_root, load_course
-from autograder.judge.engine import grade
-from autograder.judge.warm import grade_warm
+from autograder.judge.grader import GradeOptions, Grader, process_grader
 from autograder.results import CheckResult
 
 GIVEN_PREFIX = "given_"            # grade_id of the locked cells of given code that belong to the module
@@ -45,7 +44,7 @@ def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | 
     """Grade one exercise's module text with the engine: every check, in the sandbox, as `autograder grade` does.
 
     With the instructor's solutions/ at hand the hidden checks and the reference run too, in this process's warm
-    sandboxes (autograder.judge.warm: one for the reference and one for the students, for every notebook an
+    sandboxes (process_grader: one for the reference and one for the students, for every notebook an
     `nbgrader autograde` run grades); a student's kit (no solutions/) runs the visible tests of exercises/.
     `isolation`: the level required (default: the strongest available, as `autograder check`). Nothing is written
     to stdout or stderr.
@@ -63,7 +62,8 @@ def grade_module(exercise_id: str, source: str, root: Path, *, isolation: str | 
         with warnings.catch_warnings(), contextlib.redirect_stderr(quiet), contextlib.redirect_stdout(quiet):
             warnings.simplefilter("ignore")
             if instructor:
-                report = grade_warm(Path(tmp), root, isolation=isolation, exercises=[exercise.id])
+                report = process_grader(root, isolation).grade_copy(Path(tmp), GradeOptions(exercises=(exercise.id,)))
             else:
-                report = grade(Path(tmp), root, exercises=[exercise.id], isolation=isolation, tests="submission")
+                with Grader(root, isolation=isolation) as grader:
+                    report = grader.grade(Path(tmp), GradeOptions(exercises=(exercise.id,), tests="submission"))
     return {check.check: check for check in report.checks}
