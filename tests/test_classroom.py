@@ -443,7 +443,9 @@ def test_a_submission_cannot_reach_the_next_students_grade_through_the_warm_sand
     totals = {r["student_id"]: r["total"] for r in csv.DictReader((out / "gradebook.csv").open())}
     assert all(totals[s] == "10" for s in ("a_honest", "c_honest", "e_honest")), totals
     # Which student the next child serves is the server's affair: a planter's own later checks stand for it. Before
-    # each child took its folder afresh they ended "before returning a result", showing the planted line.
+    # each child took its folder afresh they showed the planted line as the output of their own code. (What the
+    # planter's thread does to its own checks, e.g. opening files while the guard is at work, is its own loss.)
     for student in totals:
         report = (out / "students" / student / "report.txt").read_text()
-        assert "PLANTED" not in report and "before returning a result" not in report, (student, report)
+        assert "PLANTED" not in report, (student, report)
+        assert "honest" not in student or "before returning a result" not in report, (student, report)

@@ -56,7 +56,7 @@ def _child(request_fd: int, result_fd: int, workdir: str, inherited: list[int], 
                 f.write("1000")
         except OSError:
             pass
-        _take_workdir(workdir)
+        _take_workdir(workdir)  # a first time, for the warm-up's output (the child before may still be writing)
         os.environ["HOME"] = os.environ["TMPDIR"] = workdir
         tempfile.tempdir = workdir
         pristine.changes()  # touches the pages the check after the probe compares (shared with the server)
@@ -92,11 +92,14 @@ def _take_workdir(workdir: str) -> None:
     server ends every process of it first), so a folder made again now holds nothing of anyone else's; the server
     reads the child's markers and log by this path.
     """
-    if os.path.islink(workdir) or not os.path.isdir(workdir):
-        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
-            os.unlink(workdir)
-    shutil.rmtree(workdir, ignore_errors=True)
-    os.mkdir(workdir, 0o700)
+    for _ in range(100):  # at the fork, the child before may still be writing into it: until it is empty
+        if os.path.islink(workdir) or not os.path.isdir(workdir):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+                os.unlink(workdir)
+        shutil.rmtree(workdir, ignore_errors=True)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(workdir, 0o700)
+            break
     os.chdir(workdir)
     log = os.open("output.log", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.dup2(log, 1)
@@ -180,11 +183,11 @@ def _output_excerpt(workdir: str) -> str:
         return ""
 
 
-def _kill_strays(keep: set[int]) -> None:
+def _kill_strays(keep: set[int]) -> list[int]:
     """In our own pid namespace, end every process but us, our ancestors and `keep` (this ends setsid
-    escapees)."""
+    escapees); the pids sent SIGKILL."""
     if os.environ.get("AUTOGRADER_PIDNS") != "1":
-        return
+        return []
     spared = {*keep, os.getpid(), 1}
     pid = os.getpid()
     while pid > 1:
@@ -194,12 +197,26 @@ def _kill_strays(keep: set[int]) -> None:
             spared.add(pid)
         except (OSError, ValueError, IndexError):
             break
+    killed = []
     for entry in os.listdir("/proc"):
         if entry.isdigit() and int(entry) not in spared:
             try:
                 os.kill(int(entry), signal.SIGKILL)
+                killed.append(int(entry))
             except OSError:
                 pass
+    return killed
+
+
+def _pidfds(pids: list[int]) -> list[int]:
+    """A pidfd for each process still there (readable once it has ended)."""
+    fds = []
+    for pid in pids:
+        try:
+            fds.append(os.pidfd_open(pid))
+        except (AttributeError, OSError):
+            pass
+    return fds
 
 
 def _reap_orphans(spared: set[int], wait: float = 0.5) -> None:
@@ -254,6 +271,7 @@ class ForkServer:
         self.private_fds = private_fds
         self.keep = keep
         self.unreaped: set[int] = set()
+        self.ending: list[int] = []  # pidfds of the processes `finish` killed, until they have ended
         self.pristine = child.Instruments()  # before the first fork: every child inherits it
         self.spare = self._spawn()
 
@@ -269,6 +287,21 @@ class ForkServer:
         os.close(request_r)
         os.close(result_w)
         return _Child(pid, request_w, result_r, workdir)
+
+    def _await_ended(self, bound: float = 10.0) -> None:
+        """Wait (at most `bound` seconds) until the processes `finish` killed have ended: SIGKILL takes effect a
+        moment later, and a request goes out only once no code of the child before it can still run (it could write
+        into the waiting child's folder after that child took it afresh). By then they are mostly long gone."""
+        end = time.monotonic() + bound
+        while self.ending and time.monotonic() < end:
+            select.select(self.ending, [], [], end - time.monotonic())
+            done = [fd for fd in self.ending if select.select([fd], [], [], 0)[0]]
+            for fd in done:
+                os.close(fd)
+            self.ending = [fd for fd in self.ending if fd not in done]
+        for fd in self.ending:
+            os.close(fd)
+        self.ending = []
 
     def forget(self, fds: tuple[int, ...], pid: int) -> None:
         """Those descriptors are closed and that process is gone: children need not close or spare them."""
@@ -290,6 +323,7 @@ class ForkServer:
         """Give the request to the waiting child (forking the next one meanwhile) and wait for its result:
         (child, payload or None, timed out, whether the child ever read the request)."""
         current = self.spare
+        self._await_ended()
         sent = self._send(current, request)
         self.spare = self._spawn(busy=current)
         if not sent:
@@ -360,7 +394,8 @@ class ForkServer:
             os.killpg(done.pid, signal.SIGKILL)
         except OSError:
             pass
-        _kill_strays(keep={self.spare.pid, *self.keep})
+        killed = _kill_strays(keep={self.spare.pid, *self.keep})
+        self.ending += _pidfds([done.pid, *killed])
         for pid in (self.spare.pid, *self.keep):  # in case the finished child stopped it (or the successor)
             try:
                 os.kill(pid, signal.SIGCONT)
