@@ -60,29 +60,32 @@ def problem_from_response(response: Response, *, memory_mb: int) -> StudentProbl
     status = response.get("status")
     if status == Status.TIMEOUT:
         subject = f"`{response['calling']}` " if response.get("calling") else ""
-        return StudentProblem(Unobserved.TIMEOUT, f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
-                                         "loop, or for far more epochs or work than the function was asked to do")
+        return StudentProblem(Unobserved.TIMEOUT,
+                              f"{subject}timed out after {response['limit']:.0f} s: look for an endless "
+                              "loop, or for far more epochs or work than the function was asked to do")
     if status == Status.MEMORY:
         return StudentProblem(Failure.MEMORY, f"ran out of memory (limit {memory_mb} MiB)")
     if status == Status.SIGNAL:
         name = _signal_name(response["signal"])
         if name == "SIGKILL":
             return StudentProblem(Failure.MEMORY, f"was killed (SIGKILL), most likely for using more than the "
-                                            f"{memory_mb} MiB memory limit")
+                                                  f"{memory_mb} MiB memory limit")
         if name == "SIGXCPU":
             return StudentProblem(Unobserved.TIMEOUT, "used up its CPU time limit")
         return StudentProblem(Unobserved.CRASHED, f"the process running your code crashed ({name})")
     if status == Status.NO_RESULT:
         code = response.get("exit_code")
-        return StudentProblem(Unobserved.NO_RESULT, f"the process running your code ended before returning a result "
-                                           f"(exit code {code}): do not call os._exit() or exit() in your module")
+        return StudentProblem(Unobserved.NO_RESULT,
+                              f"the process running your code ended before returning a result "
+                              f"(exit code {code}): do not call os._exit() or exit() in your module")
     if status == Status.SERVER_DIED:
         ended = ("stopped answering (nothing came back in its time limit of "
                  f"{float(response.get('limit') or 0):.0f} s and more)" if response.get("died") == Died.STOPPED else "ended")
-        return StudentProblem(Unobserved.TIMEOUT, f"the grader's process that runs your code {ended}: your code stopped or "
-                                         "killed it (a signal such as os.kill(os.getppid(), ...)), or crashed the "
-                                         "sandbox. Never send signals to processes your code did not start; this "
-                                         "counts as a time-out for this exercise")
+        return StudentProblem(Unobserved.TIMEOUT,
+                              f"the grader's process that runs your code {ended}: your code stopped or "
+                              "killed it (a signal such as os.kill(os.getppid(), ...)), or crashed the "
+                              "sandbox. Never send signals to processes your code did not start; this "
+                              "counts as a time-out for this exercise")
     if status != Status.ERROR:
         return StudentProblem(Unobserved.CRASHED, f"unexpected response from the sandbox: {status!r}")
     raw = response.get("kind", Failure.EXCEPTION)
@@ -111,10 +114,11 @@ def problem_from_response(response: Response, *, memory_mb: int) -> StudentProbl
         return StudentProblem(kind, f"your code called exit ({message}): a function must return its result, "
                                     "not end the program")
     subject = f"`{calling}`" if calling else "your code"
-    text = f"{subject} raised {response.get('exc_type')}: {torch_words(message)}"
+    reworded = torch_words(message)
+    text = f"{subject} raised {response.get('exc_type')}: {reworded}"
     if where:
         text += f"\n  at {where}"
-    if torch_words(message) != message:
+    if reworded != message:
         text += f"\n  (on {device_words(STAND_IN)})"
     cause = likely_cause(message)
     if cause:

@@ -294,11 +294,10 @@ class ForkServer:
         into the waiting child's folder after that child took it afresh). By then they are mostly long gone."""
         end = time.monotonic() + bound
         while self.ending and time.monotonic() < end:
-            select.select(self.ending, [], [], end - time.monotonic())
-            done = [fd for fd in self.ending if select.select([fd], [], [], 0)[0]]
-            for fd in done:
+            ended, _, _ = select.select(self.ending, [], [], end - time.monotonic())
+            for fd in ended:
                 os.close(fd)
-            self.ending = [fd for fd in self.ending if fd not in done]
+            self.ending = [fd for fd in self.ending if fd not in ended]
         for fd in self.ending:
             os.close(fd)
         self.ending = []
